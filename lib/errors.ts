@@ -1,0 +1,139 @@
+import { inspect } from 'node:util';
+
+/**
+ * Describes a server the way the caller named it: a ref prints as `#ServerRef<Counter.3>`,
+ * a name string as `'my_counter'`, a class as its class name.
+ */
+export function describeServer(server: unknown): string {
+  if (typeof server === 'string') return `'${server}'`;
+  if (typeof server === 'function') return (server as { name?: string }).name || 'anonymous class';
+  return String(server);
+}
+
+/** Prints any value briefly for an error message: `abc (string)`, `{ a: 1 }`. */
+export function describeValue(value: unknown): string {
+  const shown = inspect(value, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200 });
+  return typeof value === 'object' || typeof value === 'function' ? shown : `${shown} (${typeof value})`;
+}
+
+/** The base class of every error this library raises on purpose. */
+export class GenServerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A call got no reply within its timeout. The server keeps running; a late reply is dropped. */
+export class CallTimeoutError extends GenServerError {
+  constructor(readonly server: unknown, readonly tag: string, readonly timeout: number) {
+    super(
+      `Call '${tag}' to ${describeServer(server)} got no reply within ${timeout} ms. ` +
+        `The server is still running and will drop the late reply; pass a longer timeout as the 4th ` +
+        `argument of GenServer.call() (Infinity waits forever), or make the handler reply sooner.`,
+    );
+  }
+}
+
+/** No server is alive at that ref or registered under that name. */
+export class NoProcError extends GenServerError {
+  constructor(readonly server: unknown) {
+    super(
+      `No server is alive at ${describeServer(server)}: it has exited or was never started` +
+        `${typeof server === 'string' ? ' under that name' : ''}. Check GenServer.isAlive() or ` +
+        `GenServer.whereis() first, or supervise the server so it is restarted.`,
+    );
+  }
+}
+
+/** A server was started under a name that a live server already holds. */
+export class AlreadyStartedError extends GenServerError {
+  constructor(readonly serverName: unknown, readonly ref: unknown) {
+    super(
+      `A server is already registered as ${describeServer(serverName)} (${String(ref)}). ` +
+        `Talk to it through GenServer.whereis(), stop it first, or start this one under another name.`,
+    );
+  }
+}
+
+/** A call whose tag has no `@handleCall` in the server's class. The server is unaffected. */
+export class UnknownMessageError extends GenServerError {
+  constructor(
+    readonly server: unknown,
+    readonly tag: string,
+    readonly accepted: readonly string[],
+  ) {
+    super(
+      `${describeServer(server)} has no @handleCall('${tag}'). ` +
+        (accepted.length
+          ? `It accepts calls: ${accepted.map((t) => `'${t}'`).join(', ')}.`
+          : 'It accepts no calls at all: add a method decorated with @handleCall.'),
+    );
+  }
+}
+
+/** A server called (or stopped) itself, which would wait forever. */
+export class CallingSelfError extends GenServerError {
+  constructor(readonly server: unknown) {
+    super(
+      `${describeServer(server)} tried to call or stop itself, which would deadlock: a server handles one ` +
+        `message at a time. Do the work directly in the handler, or use GenServer.cast()/send() to itself.`,
+    );
+  }
+}
+
+/** The server exited before it replied to this call. */
+export class ServerExitError extends GenServerError {
+  constructor(readonly server: unknown, readonly reason: unknown) {
+    super(
+      `${describeServer(server)} exited before replying, with reason ${describeReason(reason)}.`,
+      reason instanceof Error ? { cause: reason } : undefined,
+    );
+  }
+}
+
+/** `GenServer.stop()` waited longer than its timeout for `terminate` to finish. */
+export class StopTimeoutError extends GenServerError {
+  constructor(readonly server: unknown, readonly timeout: number) {
+    super(
+      `${describeServer(server)} did not finish terminating within ${timeout} ms; it goes on terminating. ` +
+        `Pass a longer timeout to GenServer.stop(), or make @terminate faster.`,
+    );
+  }
+}
+
+/** A handler returned something other than reply(), noreply() or stop(): the server crashes with this. */
+export class BadReturnError extends GenServerError {
+  constructor(
+    readonly server: unknown,
+    readonly handler: string,
+    readonly tag: string | undefined,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(
+      `${handler}${tag === undefined ? '' : ` (tag '${tag}')`} of ${describeServer(server)} returned ` +
+        `${describeValue(value)}; expected ${expected}.`,
+    );
+  }
+}
+
+/** A function of this library was given an argument it cannot use. */
+export class ArgumentError extends GenServerError {
+  constructor(readonly argument: string, readonly value: unknown, readonly expected: string) {
+    super(`Expected \`${argument}\` to be ${expected}, got ${describeValue(value)}.`);
+  }
+}
+
+/** A decorator was used where it cannot work; thrown while the class is being defined. */
+export class DecoratorError extends GenServerError {
+  constructor(readonly decorator: string, readonly member: string, fix: string) {
+    super(`@${decorator} on ${member}: ${fix}`);
+  }
+}
+
+/** Shows an exit reason: an Error by its message, anything else inspected. */
+export function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  return inspect(reason, { depth: 2, breakLength: Infinity });
+}

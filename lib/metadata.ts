@@ -1,0 +1,146 @@
+import 'reflect-metadata';
+import { DecoratorError } from './errors';
+
+// Node 20 has no Symbol.metadata; TC39 decorators (and TypeScript's emit of them) only hand out
+// `context.metadata` when it exists. Installing it here, on first import of the library, happens
+// before any user class that imports our decorators is evaluated.
+(Symbol as { metadata?: symbol }).metadata ??= Symbol.for('Symbol.metadata');
+
+/** Metadata keys, namespaced so they never meet anyone else's. */
+export const HANDLERS_KEY = 'genserver:handlers';
+export const SINGLETON_KEY = 'genserver:singleton';
+
+export type HandlerKind = 'init' | 'call' | 'cast' | 'info' | 'continue' | 'terminate';
+
+/** One decorated method, as a decorator wrote it down. */
+export interface HandlerEntry {
+  readonly kind: HandlerKind;
+  readonly tag: string | undefined;
+  readonly method: string | symbol;
+}
+
+/** A handler as the dispatcher uses it. */
+export interface Handler {
+  readonly kind: HandlerKind;
+  readonly tag: string | undefined;
+  /** `Class.prototype.method`, for messages and crash reports. */
+  readonly name: string;
+  readonly fn: (this: unknown, ...args: unknown[]) => unknown;
+}
+
+/** A class's message router, built once by `routerFor` and cached. */
+export interface Router {
+  readonly className: string;
+  readonly singleton: boolean;
+  readonly init: Handler | undefined;
+  readonly terminate: Handler | undefined;
+  readonly calls: ReadonlyMap<string, Handler>;
+  readonly casts: ReadonlyMap<string, Handler>;
+  readonly infos: ReadonlyMap<string, Handler>;
+  readonly continues: ReadonlyMap<string, Handler>;
+}
+
+type Metadata = Record<PropertyKey, unknown>;
+
+/**
+ * The only writer: appends one entry to the class's *own* list (never the parent's, which
+ * `Reflect.getMetadata` or the metadata prototype chain could hand back), rejecting a second
+ * handler for the same message in the same class.
+ */
+export function recordHandler(
+  owner: { prototype: object } | { metadata: Metadata },
+  entry: HandlerEntry,
+  decorator: string,
+  member: string,
+): void {
+  let list: HandlerEntry[];
+  if ('metadata' in owner) {
+    const meta = owner.metadata;
+    list = Object.hasOwn(meta, HANDLERS_KEY) ? (meta[HANDLERS_KEY] as HandlerEntry[]) : (meta[HANDLERS_KEY] = []);
+  } else {
+    list = Reflect.getOwnMetadata(HANDLERS_KEY, owner.prototype) as HandlerEntry[] | undefined ?? [];
+    if (!Reflect.hasOwnMetadata(HANDLERS_KEY, owner.prototype)) {
+      Reflect.defineMetadata(HANDLERS_KEY, list, owner.prototype);
+    }
+  }
+  const clash = list.find((e) => e.kind === entry.kind && e.tag === entry.tag);
+  if (clash) {
+    const what = entry.tag === undefined ? `a second @${decorator}` : `a second handler for '${entry.tag}'`;
+    throw new DecoratorError(
+      decorator,
+      member,
+      `${what} in one class (already on ${String(clash.method)}). Keep one method per message; ` +
+        `a subclass may override its parent's handler instead.`,
+    );
+  }
+  list.push(entry);
+}
+
+/** Marks a class as a singleton (registered under itself). */
+export function recordSingleton(owner: Function | { metadata: Metadata }): void {
+  if (typeof owner === 'function') Reflect.defineMetadata(SINGLETON_KEY, true, owner);
+  else owner.metadata[SINGLETON_KEY] = true;
+}
+
+function ownMetadata(cls: Function): Metadata | undefined {
+  const meta = (cls as unknown as Record<symbol, Metadata | undefined>)[Symbol.metadata as symbol];
+  return meta ?? undefined;
+}
+
+function ownEntries(cls: Function): readonly HandlerEntry[] {
+  const experimental = Reflect.getOwnMetadata(HANDLERS_KEY, cls.prototype) as HandlerEntry[] | undefined;
+  const meta = ownMetadata(cls);
+  const standard = meta && Object.hasOwn(meta, HANDLERS_KEY) ? (meta[HANDLERS_KEY] as HandlerEntry[]) : undefined;
+  if (experimental && standard) return [...experimental, ...standard];
+  return experimental ?? standard ?? [];
+}
+
+function isSingleton(cls: Function): boolean {
+  if (Reflect.hasOwnMetadata(SINGLETON_KEY, cls)) return true;
+  const meta = ownMetadata(cls);
+  return meta !== undefined && Object.hasOwn(meta, SINGLETON_KEY);
+}
+
+const routers = new WeakMap<Function, Router>();
+
+/**
+ * The one reader: walks the class chain from the root down, so a subclass's handler for a message
+ * replaces its parent's, and resolves each method through the subclass's prototype, so a plain
+ * override of a decorated method is honoured. Built once per class.
+ */
+export function routerFor(cls: Function, root: Function): Router {
+  let router = routers.get(cls);
+  if (router) return router;
+  const chain: Function[] = [];
+  for (let c: Function = cls; c && c !== root && c !== Function.prototype; c = Object.getPrototypeOf(c)) chain.unshift(c);
+  const maps = { call: new Map<string, Handler>(), cast: new Map(), info: new Map(), continue: new Map() };
+  let init: Handler | undefined;
+  let terminate: Handler | undefined;
+  const proto = cls.prototype as Record<string | symbol, unknown>;
+  for (const c of chain) {
+    for (const entry of ownEntries(c)) {
+      const fn = proto[entry.method];
+      const handler: Handler = {
+        kind: entry.kind,
+        tag: entry.tag,
+        name: `${cls.name}.${String(entry.method)}`,
+        fn: fn as Handler['fn'],
+      };
+      if (entry.kind === 'init') init = handler;
+      else if (entry.kind === 'terminate') terminate = handler;
+      else maps[entry.kind].set(entry.tag!, handler);
+    }
+  }
+  router = {
+    className: cls.name,
+    singleton: isSingleton(cls),
+    init,
+    terminate,
+    calls: maps.call,
+    casts: maps.cast,
+    infos: maps.info,
+    continues: maps.continue,
+  };
+  routers.set(cls, router);
+  return router;
+}

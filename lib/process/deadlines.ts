@@ -1,0 +1,106 @@
+import { performance } from 'node:perf_hooks';
+import { coarseNow } from './scheduler';
+
+/**
+ * Call deadlines, without a setTimeout per call (that alone cuts call throughput ~4×).
+ * Deadlines of one duration expire in the order they were set, so each duration keeps a doubly
+ * linked FIFO list: O(1) to add, O(1) to remove on reply, and a single timer armed at its head.
+ * A list's timer is unref'd when the list empties, so a finished program exits at once.
+ */
+export interface DeadlineNode {
+  expires: number;
+  prev: DeadlineNode | undefined;
+  next: DeadlineNode | undefined;
+  list: DeadlineList | undefined;
+  /** Called once when the deadline passes; the node is already unlinked. */
+  expire(duration: number): void;
+}
+
+export class DeadlineList {
+  head: DeadlineNode | undefined = undefined;
+  tail: DeadlineNode | undefined = undefined;
+  timer: NodeJS.Timeout | undefined = undefined;
+  refed = false;
+  idleQueued = false;
+
+  constructor(readonly duration: number) {}
+
+  add(node: DeadlineNode): void {
+    node.expires = coarseNow() + this.duration;
+    node.list = this;
+    node.next = undefined;
+    node.prev = this.tail;
+    if (this.tail) this.tail.next = node;
+    else {
+      this.head = node;
+      this.arm();
+    }
+    this.tail = node;
+  }
+
+  remove(node: DeadlineNode): void {
+    const { prev, next } = node;
+    if (prev) prev.next = next;
+    else this.head = next;
+    if (next) next.prev = prev;
+    else this.tail = prev;
+    node.list = node.prev = node.next = undefined;
+    if (this.head === undefined && !this.idleQueued) {
+      this.idleQueued = true;
+      idle.push(this);
+      if (idle.length === 1) setImmediate(unrefIdle);
+    }
+  }
+
+  private arm(): void {
+    if (this.timer) {
+      if (!this.refed) {
+        this.timer.ref();
+        this.refed = true;
+      }
+      return;
+    }
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(this.head!.expires - coarseNow())));
+    this.refed = true;
+  }
+
+  private fire = (): void => {
+    this.timer = undefined;
+    const t = performance.now();
+    let node = this.head;
+    while (node !== undefined && node.expires <= t) {
+      this.remove(node);
+      node.expire(this.duration);
+      node = this.head;
+    }
+    if (node !== undefined) {
+      this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(node.expires - t)));
+      this.refed = true;
+    }
+  };
+}
+
+const lists = new Map<number, DeadlineList>();
+const idle: DeadlineList[] = [];
+
+function unrefIdle(): void {
+  for (const list of idle.splice(0)) {
+    list.idleQueued = false;
+    if (list.head === undefined && list.timer && list.refed) {
+      list.timer.unref();
+      list.refed = false;
+    }
+  }
+}
+
+/** Starts a deadline of `duration` ms (finite, >= 0) for `node`. */
+export function addDeadline(node: DeadlineNode, duration: number): void {
+  let list = lists.get(duration);
+  if (list === undefined) lists.set(duration, (list = new DeadlineList(duration)));
+  list.add(node);
+}
+
+/** Cancels `node`'s deadline, if it has one. */
+export function removeDeadline(node: DeadlineNode): void {
+  node.list?.remove(node);
+}

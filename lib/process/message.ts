@@ -1,0 +1,38 @@
+import { CallTimeoutError } from '../errors';
+import type { DeadlineNode, DeadlineList } from './deadlines';
+
+export const CALL = 0;
+export const CAST = 1;
+export const INFO = 2;
+/** Control lane: never refused, served before user messages. */
+export const STOP = 3;
+
+/**
+ * One message. A call's message is also its `from` handle and its deadline node, so a call
+ * allocates this object and its promise, nothing else.
+ */
+export class Message implements DeadlineNode {
+  expires = 0;
+  prev: DeadlineNode | undefined = undefined;
+  next: DeadlineNode | undefined = undefined;
+  list: DeadlineList | undefined = undefined;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((error: unknown) => void) | undefined = undefined;
+  /** The process holding this call for a deferred reply; set only then. */
+  owner: { replyTo(msg: Message, value: unknown): void } | undefined = undefined;
+
+  constructor(
+    readonly kind: number,
+    readonly tag: string,
+    readonly payload: unknown,
+    /** The server as the sender named it (ref, name or class), for error messages. */
+    readonly target: unknown,
+  ) {}
+
+  expire(duration: number): void {
+    const reject = this.reject;
+    if (reject === undefined) return;
+    this.resolve = this.reject = undefined;
+    reject(new CallTimeoutError(this.target, this.tag, duration));
+  }
+}

@@ -1,0 +1,95 @@
+import { performance } from 'node:perf_hooks';
+import { Queue } from './queue';
+
+/**
+ * The run queue every process drains through. Work runs in microtasks, so a message costs no
+ * event-loop turn (a macrotask per message, as setImmediate-based actors do, caps calls near BEAM's
+ * speed); but once the current stretch of microtasks has run for SLICE_MS, the rest waits for
+ * setImmediate, so timers and I/O run even while servers work through long queues.
+ *
+ * The same module keeps a coarse clock: reading the real one costs ~45 ns, a third of a whole call,
+ * so call deadlines read `coarseNow()`, which refreshes itself every few ticks and once per turn.
+ */
+export interface Runnable {
+  scheduled: boolean;
+  run(): void;
+}
+
+const SLICE_MS = 5;
+const MAX_CHECK_EVERY = 64;
+
+const runQueue = new Queue<Runnable>(64);
+let flushQueued = false;
+let flushing = false;
+
+let now = performance.now();
+let fresh = false;
+let ticks = 0;
+let checkEvery = MAX_CHECK_EVERY;
+let sliceStart = now;
+let yielding = false;
+
+function refresh(): void {
+  const t = performance.now();
+  // Check the clock more often when messages are slow, less often when they are cheap, so a slow
+  // handler cannot hold the loop for many checks' worth of messages.
+  const spent = t - now;
+  if (spent > 1) checkEvery = Math.max(1, checkEvery >> 2);
+  else if (spent < 0.2 && checkEvery < MAX_CHECK_EVERY) checkEvery <<= 1;
+  now = t;
+  ticks = 0;
+  if (!fresh) {
+    fresh = true;
+    sliceStart = t;
+    setImmediate(newTurn);
+  } else if (t - sliceStart > SLICE_MS) {
+    yielding = true;
+  }
+}
+
+function newTurn(): void {
+  fresh = false;
+  yielding = false;
+  if (runQueue.length > 0 && !flushing) flush();
+}
+
+/** A clock (performance.now() time base) that is at most a few operations or one turn stale. */
+export function coarseNow(): number {
+  if (!fresh || ++ticks >= checkEvery) refresh();
+  return now;
+}
+
+/** Counts one handled message; true when the current slice is used up and work should wait. */
+export function tick(): boolean {
+  if (!fresh || ++ticks >= checkEvery) refresh();
+  return yielding;
+}
+
+/** Puts a process on the run queue (once). */
+export function schedule(p: Runnable): void {
+  p.scheduled = true;
+  runQueue.push(p);
+  if (flushing || flushQueued) return;
+  flushQueued = true;
+  if (yielding) return; // newTurn() flushes
+  queueMicrotask(flush);
+}
+
+function flush(): void {
+  flushQueued = false;
+  if (yielding) return;
+  flushing = true;
+  try {
+    while (runQueue.length > 0 && !yielding) {
+      const p = runQueue.shift()!;
+      p.scheduled = false;
+      p.run();
+    }
+  } finally {
+    flushing = false;
+  }
+  if (runQueue.length > 0 && !flushQueued) {
+    flushQueued = true;
+    if (!yielding) queueMicrotask(flush);
+  }
+}

@@ -1,0 +1,2 @@
+// Loaded by mocha before any spec (see .mocharc.json).
+import 'reflect-metadata';
