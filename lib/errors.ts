@@ -62,12 +62,14 @@ export class UnknownMessageError extends GenServerError {
     readonly server: unknown,
     readonly tag: string,
     readonly accepted: readonly string[],
+    readonly kind: 'call' | 'continue' = 'call',
   ) {
+    const decorator = kind === 'call' ? 'handleCall' : 'handleContinue';
     super(
-      `${describeServer(server)} has no @handleCall('${tag}'). ` +
+      `${describeServer(server)} has no @${decorator}('${tag}'). ` +
         (accepted.length
-          ? `It accepts calls: ${accepted.map((t) => `'${t}'`).join(', ')}.`
-          : 'It accepts no calls at all: add a method decorated with @handleCall.'),
+          ? `It accepts ${kind === 'call' ? 'calls' : 'continues'}: ${accepted.map((t) => `'${t}'`).join(', ')}.`
+          : `It accepts none: add a method decorated with @${decorator}('${tag}').`),
     );
   }
 }
@@ -98,6 +100,26 @@ export class StopTimeoutError extends GenServerError {
     super(
       `${describeServer(server)} did not finish terminating within ${timeout} ms; it goes on terminating. ` +
         `Pass a longer timeout to GenServer.stop(), or make @terminate faster.`,
+    );
+  }
+}
+
+/** A call was refused because the server's mailbox holds `maxMailbox` messages already. */
+export class MailboxFullError extends GenServerError {
+  constructor(readonly server: unknown, readonly tag: string, readonly maxMailbox: number) {
+    super(
+      `Call '${tag}' to ${describeServer(server)} was refused: its mailbox is full (maxMailbox ${maxMailbox}). ` +
+        `The server is overloaded; retry later, spread the work over several servers, or raise maxMailbox.`,
+    );
+  }
+}
+
+/** `start` gave up waiting for init (start option `timeout`); the half-started server is gone. */
+export class StartTimeoutError extends GenServerError {
+  constructor(readonly server: unknown, readonly timeout: number) {
+    super(
+      `${describeServer(server)} did not finish @init within ${timeout} ms, so it was killed. ` +
+        `Make init faster (move slow work to a { continue } step), or pass a longer start option \`timeout\`.`,
     );
   }
 }

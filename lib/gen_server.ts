@@ -1,75 +1,18 @@
-import { AlreadyStartedError, ArgumentError, CallingSelfError, NoProcError, StopTimeoutError } from './errors';
-import { routerFor } from './metadata';
-import { context } from './process/context';
-import { addDeadline } from './process/deadlines';
-import { CALL, CAST, INFO, Message, STOP } from './process/message';
-import { checkName, whereisProcess, type Name } from './process/names';
-import { DEAD, Process, settle } from './process/process';
-import { PROC, ServerRef } from './process/ref';
+import * as client from './client';
+import { ArgumentError, GenServerError } from './errors';
+import { link, monitor, demonitor, unlink, type MonitorRef } from './process/links';
+import { PROC, type ServerRef } from './process/ref';
+import type { Process } from './process/process';
+import { startServer, type StartOptions } from './start';
+import * as sys from './sys';
+import { startTimer, type TimerRef } from './process/timers';
 
-/** How to reach a server: its ref, a registered name, or a `@singleton` class. */
-export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new () => S);
-
-/** Options of `start` and `startLink`. */
-export interface StartOptions {
-  /** Register the server under this name (a string or a class); default: none (the class, for `@singleton`). */
-  name?: Name;
-}
-
-/** An opaque handle on a call in progress, for a deferred `GenServer.reply(from, value)`. */
-export type From = object;
-
-const DEFAULT_CALL_TIMEOUT = 5000;
-const START_OPTION_KEYS = new Set(['name']);
-
-function processFor(target: unknown): Process | undefined {
-  if (target instanceof ServerRef) return target[PROC];
-  const proc = whereisProcess(target);
-  return proc !== undefined && proc.status !== DEAD ? proc : undefined;
-}
-
-function isTarget(target: unknown): boolean {
-  return target instanceof ServerRef || (typeof target === 'string' && target.length > 0) || typeof target === 'function';
-}
-
-const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string) or a @singleton class';
-
-function checkTimeout(argument: string, value: unknown): number {
-  if (typeof value === 'number' && value >= 0) return value;
-  throw new ArgumentError(argument, value, 'a finite number >= 0 or Infinity (milliseconds)');
-}
-
-function checkStartOptions(options: unknown): StartOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) {
-    throw new ArgumentError('options', options, 'an object such as { name: "my_server" }');
+function own(server: GenServer<unknown>, method: string): Process {
+  const ref = server.self as ServerRef | undefined;
+  if (ref === undefined) {
+    throw new GenServerError(`${server.constructor.name}: this.${method}() works once the server is started (from @init on), not in the constructor.`);
   }
-  for (const key of Object.keys(options)) {
-    if (!START_OPTION_KEYS.has(key)) {
-      throw new ArgumentError(`options.${key}`, (options as Record<string, unknown>)[key], `one of the start options: ${[...START_OPTION_KEYS].join(', ')}`);
-    }
-  }
-  const o = options as StartOptions;
-  if (o.name !== undefined) checkName(o.name);
-  return o;
-}
-
-function startServer(cls: new () => GenServer, arg: unknown, options: unknown, linked: boolean): Promise<ServerRef | undefined> {
-  try {
-    const router = routerFor(cls, GenServer);
-    const opts = checkStartOptions(options);
-    const name = opts.name ?? (router.singleton ? cls : undefined);
-    if (name !== undefined) {
-      const holder = whereisProcess(name);
-      if (holder !== undefined && holder.status !== DEAD) return Promise.reject(new AlreadyStartedError(name, holder.ref));
-    }
-    const server = new cls();
-    const proc = new Process(server, router);
-    (server as { self: ServerRef }).self = proc.ref;
-    return proc.start(arg, name, linked ? context.current : undefined);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return ref[PROC];
 }
 
 /**
@@ -96,11 +39,13 @@ export abstract class GenServer<State = unknown> {
 
   /**
    * Starts a server of this class: runs `@init` with `arg` and resolves to its ref once init has
-   * finished. Rejects with init's error if init throws, or `AlreadyStartedError` if the name is taken.
-   * Options: `name` (default none; the class itself for `@singleton`).
+   * finished (to `undefined` if init returns `ignore()`). Rejects with init's error if init throws,
+   * `AlreadyStartedError` if the name is taken, `StartTimeoutError` past `options.timeout`.
+   * Options (all optional): `name` (default none; the class for `@singleton`), `timeout` (Infinity),
+   * `maxMailbox` (Infinity), `trace` (false).
    */
   static start<T extends GenServer>(this: new () => T, arg?: unknown, options?: StartOptions): Promise<ServerRef<T>> {
-    return startServer(this, arg, options, false) as Promise<ServerRef<T>>;
+    return startServer(this, GenServer, arg, options, false) as Promise<ServerRef<T>>;
   }
 
   /**
@@ -108,111 +53,123 @@ export abstract class GenServer<State = unknown> {
    * of either ends the other). Outside any server it is `start`.
    */
   static startLink<T extends GenServer>(this: new () => T, arg?: unknown, options?: StartOptions): Promise<ServerRef<T>> {
-    return startServer(this, arg, options, true) as Promise<ServerRef<T>>;
+    return startServer(this, GenServer, arg, options, true) as Promise<ServerRef<T>>;
   }
 
   /**
-   * Sends a call and resolves to the reply. `timeout` defaults to 5000 ms (Infinity waits forever).
-   * Rejects with `CallTimeoutError`, `NoProcError`, `UnknownMessageError`, `CallingSelfError` or
-   * `ServerExitError`.
+   * Sends a call and resolves to the reply: `GenServer.call(ref, 'add', 10)`. `timeout` defaults to
+   * 5000 ms (Infinity waits forever). Rejects with `CallTimeoutError`, `NoProcError`,
+   * `UnknownMessageError`, `CallingSelfError`, `MailboxFullError` or `ServerExitError`.
    */
-  static call(server: ServerTarget, tag: string, payload?: unknown, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
-    const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
-    if (proc === undefined || proc.status === DEAD) {
-      return Promise.reject(isTarget(server) ? new NoProcError(server) : new ArgumentError('server', server, TARGET_EXPECTED));
-    }
-    if (proc === context.current) return Promise.reject(new CallingSelfError(server));
-    if (typeof tag !== 'string') return Promise.reject(new ArgumentError('tag', tag, 'a string'));
-    if (timeout !== DEFAULT_CALL_TIMEOUT && !(typeof timeout === 'number' && timeout >= 0)) {
-      return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
-    }
-    const msg = new Message(CALL, tag, payload, server);
-    const promise = new Promise<unknown>((resolve, reject) => {
-      msg.resolve = resolve;
-      msg.reject = reject;
-    });
-    if (timeout !== Infinity) addDeadline(msg, timeout);
-    proc.deliver(msg);
-    return promise;
-  }
+  static call: (server: client.ServerTarget, tag: string, payload?: unknown, timeout?: number) => Promise<unknown> = client.call;
 
   /** Sends a cast: fire and forget. Returns `undefined` and never throws; a dead target drops it. */
-  static cast(server: ServerTarget, tag: string, payload?: unknown): void {
-    const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
-    if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') return;
-    proc.deliver(new Message(CAST, tag, payload, server));
-  }
+  static cast: (server: client.ServerTarget, tag: string, payload?: unknown) => void = client.cast;
 
   /** Sends an info message, handled by `@handleInfo(tag)`. Never throws; a dead target drops it. */
-  static send(server: ServerTarget, tag: string, payload?: unknown): void {
-    const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
-    if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') return;
-    proc.deliver(new Message(INFO, tag, payload, server));
-  }
+  static send: (server: client.ServerTarget, tag: string, payload?: unknown) => void = client.send;
 
   /**
    * Answers a call later, from any code that holds its `from` (the third argument of a call
    * handler that returned `noreply`). A second answer, or one after the caller timed out, is dropped.
    */
-  static reply(from: From, value: unknown): void {
-    if (!(from instanceof Message) || from.kind !== CALL) {
-      throw new ArgumentError('from', from, 'the third argument a @handleCall method received');
-    }
-    if (from.owner !== undefined) from.owner.replyTo(from, value);
-    else settle(from, value);
-  }
+  static reply: (from: client.From, value: unknown) => void = client.reply;
 
   /**
-   * Stops a server: `terminate` runs with `reason` (default `'normal'`) and the promise resolves once
+   * Stops a server: `terminate` runs with `reason` (default `'normal'`), and the promise resolves once
    * the server has exited. Rejects with `NoProcError` if it is not alive, or `StopTimeoutError` if it
    * takes longer than `timeout` ms (default Infinity; the server goes on terminating).
    */
-  static stop(server: ServerTarget, reason: unknown = 'normal', timeout: number = Infinity): Promise<void> {
-    const proc = processFor(server);
-    if (proc === undefined || proc.status === DEAD) {
-      return Promise.reject(isTarget(server) ? new NoProcError(server) : new ArgumentError('server', server, TARGET_EXPECTED));
-    }
-    if (proc === context.current) return Promise.reject(new CallingSelfError(server));
-    try {
-      checkTimeout('timeout', timeout);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        resolve();
-      };
-      proc.onExit(done);
-      if (timeout !== Infinity) {
-        timer = setTimeout(() => {
-          proc.offExit(done);
-          reject(new StopTimeoutError(server, timeout));
-        }, timeout);
-      }
-      proc.deliverControl(new Message(STOP, 'stop', reason, server));
-    });
-  }
+  static stop: (server: client.ServerTarget, reason?: unknown, timeout?: number) => Promise<void> = client.stop;
 
   /** The ref registered under `name`, or `undefined`. */
-  static whereis<S = unknown>(name: string | (abstract new () => S)): ServerRef<S> | undefined {
-    const proc = whereisProcess(name);
-    return proc !== undefined && proc.status !== DEAD ? (proc.ref as ServerRef<S>) : undefined;
-  }
+  static whereis: <S = unknown>(name: string | (abstract new () => S)) => ServerRef<S> | undefined = client.whereis;
 
   /** Whether the server is alive (starting, running or terminating). */
-  static isAlive(server: ServerTarget): boolean {
-    const proc = processFor(server);
-    return proc !== undefined && proc.status !== DEAD;
-  }
+  static isAlive: (server: client.ServerTarget) => boolean = client.isAlive;
 
   /** Resolves to the server's exit reason once it has exited (at once for a dead ref). */
-  static awaitExit(server: ServerTarget): Promise<unknown> {
-    const proc = processFor(server);
-    if (proc === undefined) {
-      return Promise.reject(isTarget(server) ? new NoProcError(server) : new ArgumentError('server', server, TARGET_EXPECTED));
-    }
-    return new Promise((resolve) => proc.onExit(resolve));
+  static awaitExit: (server: client.ServerTarget) => Promise<unknown> = client.awaitExit;
+
+  /**
+   * Sends an exit signal. `'kill'` ends the server at once without `terminate` (reason `'killed'`);
+   * any other reason kills a server that does not trap exits ('normal' is ignored), and reaches a
+   * trapping server as `@handleInfo('EXIT')` with `{ from, reason }`.
+   */
+  static exit: (server: client.ServerTarget, reason: unknown) => void = client.exit;
+
+  /** Cancels a `sendAfter` timer; true if it was still pending. */
+  static cancelTimer: (timer: TimerRef) => boolean = client.cancelTimer;
+
+  /** The server's state, read between two messages (like `:sys.get_state`). Default timeout 5000 ms. */
+  static getState: (server: client.ServerTarget, timeout?: number) => Promise<unknown> = sys.getState;
+
+  /**
+   * Replaces the server's state with `fn(state)` between two messages and resolves to the new state.
+   * If `fn` throws, the state is unchanged and the promise rejects with that error.
+   */
+  static replaceState: <S>(server: client.ServerTarget, fn: (state: S) => S, timeout?: number) => Promise<S> = sys.replaceState;
+
+  /** A synchronous snapshot: name, status, mailbox length, links, monitors, counters. Never waits. */
+  static info: (server: client.ServerTarget) => sys.ServerInfo = sys.info;
+
+  /** Turns tracing on or off: every message in, reply out and new state is logged via `info`. */
+  static trace: (server: client.ServerTarget, on: boolean) => void = sys.trace;
+
+  /**
+   * Delivers `@handleInfo(tag)` with `payload` to this server after `ms`. Returns a handle for
+   * `GenServer.cancelTimer`. The timer dies with the server.
+   */
+  sendAfter(tag: string, payload: unknown, ms: number): TimerRef {
+    const proc = own(this, 'sendAfter');
+    if (typeof tag !== 'string') throw new ArgumentError('tag', tag, 'a string');
+    if (!(typeof ms === 'number' && ms >= 0 && ms !== Infinity)) throw new ArgumentError('ms', ms, 'a finite number >= 0');
+    return startTimer(proc, tag, payload, ms);
+  }
+
+  /** Links this server to another: when either exits, the other gets an exit signal. */
+  link(server: client.ServerTarget): void {
+    const proc = own(this, 'link');
+    const other = client.processFor(server);
+    if (other === undefined && !client.isTarget(server)) throw client.noProc(server);
+    // As in OTP, linking to a dead process is an immediate exit signal with reason 'noproc'.
+    if (other === undefined || other.isDead) return proc.exitSignal(undefined, 'noproc', other?.ref);
+    link(proc, other);
+  }
+
+  /** Removes a link (no signal is sent). */
+  unlink(server: client.ServerTarget): void {
+    const proc = own(this, 'unlink');
+    const other = client.processFor(server);
+    if (other !== undefined) unlink(proc, other);
+  }
+
+  /**
+   * Traps exits (default on): exit signals from linked servers arrive as `@handleInfo('EXIT')` with
+   * `{ from, reason }` instead of killing this server; the parent's exit makes it terminate.
+   * Returns the previous setting.
+   */
+  trapExits(on: boolean = true): boolean {
+    const proc = own(this, 'trapExits');
+    const previous = proc.trapping;
+    proc.trapping = on;
+    return previous;
+  }
+
+  /**
+   * Monitors another server: when it exits, this one gets `@handleInfo('DOWN')` with
+   * `{ monitor, ref, reason }` (at once, with reason `'noproc'`, if it is already dead).
+   */
+  monitor(server: client.ServerTarget): MonitorRef {
+    const proc = own(this, 'monitor');
+    const other = client.processFor(server);
+    if (other === undefined && !client.isTarget(server)) throw client.noProc(server);
+    return monitor(proc, other);
+  }
+
+  /** Removes a monitor; true if it was still active (no DOWN delivered yet). */
+  demonitor(monitorRef: MonitorRef): boolean {
+    own(this, 'demonitor');
+    return demonitor(monitorRef);
   }
 }

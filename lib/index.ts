@@ -1,5 +1,11 @@
-export { GenServer, type ServerTarget, type StartOptions, type From } from './gen_server';
+// The public surface: re-exports only.
+export { GenServer } from './gen_server';
+export type { ServerTarget, From } from './client';
+export type { StartOptions } from './start';
+export type { ServerInfo } from './sys';
 export { ServerRef } from './process/ref';
+export { TimerRef } from './process/timers';
+export { MonitorRef, type ExitMessage, type DownMessage } from './process/links';
 export { init, handleCall, handleCast, handleInfo, handleContinue, terminate, singleton } from './decorators';
 export { reply, noreply, stop, ignore, type Reply, type NoReply, type Stop, type Ignore, type ReturnOptions } from './returns';
 export { setLogger, consoleLogger, type Logger } from './logger';
@@ -12,6 +18,8 @@ export {
   CallingSelfError,
   ServerExitError,
   StopTimeoutError,
+  MailboxFullError,
+  StartTimeoutError,
   BadReturnError,
   ArgumentError,
   DecoratorError,

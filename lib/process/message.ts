@@ -1,11 +1,18 @@
 import { CallTimeoutError } from '../errors';
 import type { DeadlineNode, DeadlineList } from './deadlines';
 
+// User lane (bounded by maxMailbox, in arrival order):
 export const CALL = 0;
 export const CAST = 1;
 export const INFO = 2;
-/** Control lane: never refused, served before user messages. */
-export const STOP = 3;
+/** A `{ continue }` return option: runs before anything else. */
+export const CONTINUE = 3;
+// Control lane (never refused, served before user messages): stop requests, system requests.
+// Trapped EXIT and DOWN travel there too, as INFO messages.
+export const STOP = 4;
+export const SYSTEM = 5;
+
+export const KIND_NAMES = ['call', 'cast', 'info', 'continue', 'stop', 'system'] as const;
 
 /**
  * One message. A call's message is also its `from` handle and its deadline node, so a call

@@ -2,20 +2,23 @@ import { inspect } from 'node:util';
 import { BadReturnError, ServerExitError, UnknownMessageError, describeReason } from '../errors';
 import { logger } from '../logger';
 import type { Handler, Router } from '../metadata';
-import { Return } from '../returns';
+import { Return, type ReturnOptions } from '../returns';
 import { context } from './context';
 import { removeDeadline } from './deadlines';
-import { CALL, CAST, INFO, Message, STOP } from './message';
+import { link, notifyExit, type MonitorRef } from './links';
+import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM } from './message';
 import { registerName, unregisterName, type Name } from './names';
 import { Queue } from './queue';
-import { PROC, ServerRef } from './ref';
+import { ServerRef } from './ref';
 import { schedule, tick, type Runnable } from './scheduler';
+import { cancelAllTimers, type TimerRef } from './timers';
 
 export const STARTING = 0;
 export const RUNNING = 1;
 export const TERMINATING = 2;
 export const DEAD = 3;
 const STATUS_NAMES = ['starting', 'running', 'terminating', 'dead'] as const;
+export type StatusName = (typeof STATUS_NAMES)[number];
 
 /** Messages one process handles in a row before the others on the run queue get a turn. */
 const RUN_BUDGET = 1024;
@@ -33,11 +36,12 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
 }
 
-const KIND_NAMES = ['call', 'cast', 'info'];
+const show = (x: unknown): string => inspect(x, { depth: 2, breakLength: Infinity });
 
 /**
- * One running server: its state, its mailbox (a user lane and a control lane), its links, and the
- * way it exits. Handlers run here one message at a time; `GenServer`'s static API is the client side.
+ * One running server: its state, its mailbox (a user lane, bounded by `maxMailbox`, and a control
+ * lane that is never refused and is served first), its links, monitors and timers, and the way it
+ * exits. Handlers run here one message at a time; `GenServer`'s static API is the client side.
  */
 export class Process implements Runnable {
   private static lastId = 0;
@@ -51,12 +55,22 @@ export class Process implements Runnable {
   busy = false;
   handled = 0;
   dropped = 0;
+  maxMailbox = Infinity;
+  tracing = false;
+  trapping = false;
   exitReason: unknown = undefined;
   /** The process whose code started this one with startLink. */
   parent: Process | undefined = undefined;
+  links: Set<Process> | undefined = undefined;
+  /** Monitors others hold on this process. */
+  watchers: Set<MonitorRef> | undefined = undefined;
+  /** Monitors this process holds on others. */
+  watching: Set<MonitorRef> | undefined = undefined;
+  timers: Set<TimerRef> | undefined = undefined;
   private user: Queue<Message> | undefined = undefined;
   private control: Queue<Message> | undefined = undefined;
-  private links: Set<Process> | undefined = undefined;
+  private continuation: Message | undefined = undefined;
+  private idleTimer: NodeJS.Timeout | undefined = undefined;
   /** Calls taken off the queue whose reply is deferred (`noreply`), to reject if the server dies. */
   private pending: Set<Message> | undefined = undefined;
   private exitWaiters: ((reason: unknown) => void)[] | undefined = undefined;
@@ -73,8 +87,12 @@ export class Process implements Runnable {
     return this.router.className;
   }
 
-  get statusName(): string {
+  get statusName(): StatusName {
     return STATUS_NAMES[this.status];
+  }
+
+  get isDead(): boolean {
+    return this.status === DEAD;
   }
 
   get mailboxLength(): number {
@@ -88,7 +106,7 @@ export class Process implements Runnable {
     if (name !== undefined) registerName(name, this);
     if (parent !== undefined && parent.status < TERMINATING) {
       this.parent = parent;
-      this.linkTo(parent);
+      link(this, parent);
     }
     const init = this.router.init;
     if (init === undefined) {
@@ -122,6 +140,7 @@ export class Process implements Runnable {
 
   private initDone(result: unknown, init: Handler): Promise<ServerRef | undefined> {
     if (this.status !== STARTING) return Promise.reject(new ServerExitError(this.ref, this.exitReason));
+    let options: ReturnOptions | undefined;
     if (result instanceof Return) {
       if (result.kind === 'ignore') {
         this.failStart('normal');
@@ -129,20 +148,28 @@ export class Process implements Runnable {
       }
       if (result.kind === 'stop') {
         this.failStart(result.reason);
-        return Promise.reject(
-          result.reason instanceof Error ? result.reason : new ServerExitError(this.ref, result.reason),
-        );
+        return Promise.reject(result.reason instanceof Error ? result.reason : new ServerExitError(this.ref, result.reason));
       }
       if (result.kind !== 'noreply') {
-        const error = new BadReturnError(this.ref, init.name, undefined, result, 'the state, noreply(state), ignore() or stop(reason, state)');
+        const expected = 'the state, noreply(state, options?), ignore() or stop(reason, state)';
+        const error = new BadReturnError(this.ref, init.name, undefined, result, expected);
         this.failStart(error);
         return Promise.reject(error);
       }
       this.state = result.state;
+      options = result.options;
     } else {
       this.state = result;
     }
     this.busy = false;
+    this.status = RUNNING;
+    if (options !== undefined) {
+      const error = this.applyOptions(options, init);
+      if (error !== undefined) {
+        this.failStart(error);
+        return Promise.reject(error);
+      }
+    }
     this.running();
     return Promise.resolve(this.ref);
   }
@@ -152,58 +179,96 @@ export class Process implements Runnable {
     if (this.hasWork() && !this.scheduled) schedule(this);
   }
 
-  /** Init failed: nothing stays registered or linked, and anyone who already sent a call is told. */
-  private failStart(reason: unknown): void {
-    this.busy = false;
+  /** Init failed or was abandoned: nothing stays registered or linked; early callers are told. */
+  failStart(reason: unknown): void {
     if (this.links) {
       for (const p of this.links) p.links?.delete(this);
       this.links = undefined;
     }
-    this.die(reason, false);
+    this.die(reason);
   }
 
-  // ---- links ---------------------------------------------------------------------------------
+  // ---- signals -------------------------------------------------------------------------------
 
-  linkTo(other: Process): void {
-    if (other === this) return;
-    (this.links ??= new Set()).add(other);
-    (other.links ??= new Set()).add(this);
-  }
-
-  /** An exit signal from a linked process (or `GenServer.exit`). */
-  exitSignal(from: Process | undefined, reason: unknown): void {
+  /**
+   * An exit signal, from a linked process that exited (`from`) or from `GenServer.exit`. Trapping
+   * turns it into an `EXIT` info message, except from the parent, which makes the server terminate
+   * (running `terminate`). Otherwise every reason but 'normal' kills at once, without `terminate`.
+   */
+  exitSignal(from: Process | undefined, reason: unknown, sender?: ServerRef): void {
     if (this.status === DEAD) return;
-    if (reason === 'normal') return;
-    // Not trapping exits: the process dies at once with the same reason, without terminate.
-    this.die(reason, true);
-    void from;
+    if (this.trapping) {
+      if (from !== undefined && from === this.parent) this.deliverControl(new Message(STOP, 'EXIT', reason, this.ref));
+      else this.deliverControl(new Message(INFO, 'EXIT', { from: from?.ref ?? sender, reason }, this.ref));
+      return;
+    }
+    if (reason !== 'normal') this.die(reason);
+  }
+
+  /** `GenServer.exit(ref, 'kill')`: dies at once, untrappable, without terminate. */
+  kill(): void {
+    this.die('killed');
   }
 
   // ---- the mailbox ---------------------------------------------------------------------------
 
-  /** Queues a user message (call, cast, info). */
+  /** True when a user message would exceed `maxMailbox`. */
+  get full(): boolean {
+    return this.user !== undefined && this.user.length >= this.maxMailbox;
+  }
+
+  /** Queues a user message (call, cast, info); any message cancels an idle timeout. */
   deliver(msg: Message): void {
+    if (this.idleTimer !== undefined) this.cancelIdle();
     (this.user ??= new Queue<Message>()).push(msg);
     if (!this.scheduled && !this.busy && this.status === RUNNING) schedule(this);
   }
 
+  /** Queues a message the server sent itself (timers): same lane, never refused. */
+  deliverInternal(msg: Message): void {
+    this.deliver(msg);
+  }
+
   /** Queues a control message: served before any user message, never refused. */
   deliverControl(msg: Message): void {
+    if (this.status === DEAD) return;
     (this.control ??= new Queue<Message>(4)).push(msg);
     if (!this.scheduled && !this.busy && this.status !== STARTING) schedule(this);
   }
 
+  /** A cast or send refused by the mailbox bound: counted and logged, never thrown. */
+  drop(kind: 'cast' | 'info', tag: string): void {
+    this.dropped++;
+    logger().warn(`${this.ref} (${this.className}) dropped the ${kind} '${tag}': its mailbox is full (maxMailbox ${this.maxMailbox}).`, {
+      server: this.ref,
+      kind,
+      tag,
+    });
+  }
+
   private hasWork(): boolean {
-    return (this.control !== undefined && this.control.length > 0) || (this.user !== undefined && this.user.length > 0);
+    return (
+      this.continuation !== undefined ||
+      (this.control !== undefined && this.control.length > 0) ||
+      (this.user !== undefined && this.user.length > 0)
+    );
+  }
+
+  /** After an async step: carry on with the mailbox if there is more to do. */
+  private reschedule(): void {
+    if (!this.busy && !this.scheduled && this.status !== DEAD && this.hasWork()) schedule(this);
   }
 
   /** Drains the mailbox: one message at a time, until it is empty, a handler goes async, or the slice ends. */
   run(): void {
     let budget = RUN_BUDGET;
-    while (!this.busy) {
+    while (!this.busy && this.status !== DEAD) {
       let msg: Message | undefined;
-      if (this.control !== undefined && this.control.length > 0) {
-        if (this.status === DEAD) return;
+      if (this.continuation !== undefined) {
+        msg = this.continuation;
+        this.continuation = undefined;
+        this.handle(msg);
+      } else if (this.control !== undefined && this.control.length > 0) {
         this.handleControl(this.control.shift()!);
       } else if (this.status === RUNNING && this.user !== undefined && (msg = this.user.shift()) !== undefined) {
         this.handle(msg);
@@ -211,20 +276,47 @@ export class Process implements Runnable {
         return;
       }
       if (tick() || --budget === 0) {
-        if (this.hasWork() && !this.scheduled && !this.busy && this.status !== DEAD) schedule(this);
+        this.reschedule();
         return;
       }
     }
   }
 
   private handleControl(msg: Message): void {
-    if (msg.kind === STOP) this.shutdown(msg.payload, undefined);
+    switch (msg.kind) {
+      case STOP:
+        return this.shutdown(msg.payload, undefined);
+      case SYSTEM:
+        return this.system(msg);
+      default:
+        return this.handle(msg);
+    }
+  }
+
+  /** `:sys`-style requests, served between two messages. */
+  private system(msg: Message): void {
+    if (msg.tag === 'getState') return settle(msg, this.state);
+    try {
+      const next = (msg.payload as (state: unknown) => unknown)(this.state);
+      this.state = next;
+      settle(msg, next);
+    } catch (error) {
+      reject(msg, error);
+    }
   }
 
   private handle(msg: Message): void {
     const router = this.router;
+    const kind = msg.kind;
     const handler =
-      msg.kind === CALL ? router.calls.get(msg.tag) : msg.kind === CAST ? router.casts.get(msg.tag) : router.infos.get(msg.tag);
+      kind === CALL
+        ? router.calls.get(msg.tag)
+        : kind === CAST
+          ? router.casts.get(msg.tag)
+          : kind === INFO
+            ? router.infos.get(msg.tag)
+            : router.continues.get(msg.tag);
+    if (this.tracing) this.trace(`in: ${KIND_NAMES[kind]} '${msg.tag}' ${show(msg.payload)}`);
     if (handler === undefined) return this.unknown(msg);
     this.lastMessage = msg;
     const previous = context.current;
@@ -258,11 +350,6 @@ export class Process implements Runnable {
     this.reschedule();
   }
 
-  /** After an async step: carry on with the mailbox if there is more to do. */
-  private reschedule(): void {
-    if (!this.busy && !this.scheduled && this.status !== DEAD && this.hasWork()) schedule(this);
-  }
-
   private resumeCrash(error: unknown, msg: Message): void {
     this.busy = false;
     if (this.status !== RUNNING) return;
@@ -275,28 +362,69 @@ export class Process implements Runnable {
       case 'reply':
         if (msg.kind !== CALL) return this.badReturn(result, msg, handler);
         this.state = result.state;
+        if (this.tracing) this.trace(`out: reply ${show(result.value)}, state ${show(result.state)}`);
         settle(msg, result.value);
-        return;
+        break;
       case 'noreply':
         this.state = result.state;
+        if (this.tracing) this.trace(`noreply, state ${show(result.state)}`);
         if (msg.kind === CALL && msg.resolve !== undefined) {
           msg.owner = this;
           (this.pending ??= new Set()).add(msg);
         }
-        return;
+        break;
       case 'stop':
         this.state = result.state;
+        if (this.tracing) this.trace(`stop ${describeReason(result.reason)}, state ${show(result.state)}`);
         this.shutdown(result.reason, msg.kind === CALL && result.hasReply ? msg : undefined, result.value);
         return;
       default:
-        this.badReturn(result, msg, handler);
+        return this.badReturn(result, msg, handler);
     }
+    if (result.options !== undefined) {
+      const error = this.applyOptions(result.options, handler);
+      if (error !== undefined) this.crash(error, msg);
+    }
+  }
+
+  /** `{ continue }` and `{ timeout }`; returns an error for options that make no sense. */
+  private applyOptions(options: ReturnOptions, handler: Handler): Error | undefined {
+    const { continue: next, timeout } = options;
+    if (next !== undefined) {
+      const [tag, payload] = typeof next === 'string' ? [next, undefined] : Array.isArray(next) ? next : [undefined, undefined];
+      if (typeof tag !== 'string') {
+        return new BadReturnError(this.ref, handler.name, handler.tag, options, "options whose `continue` is a tag or [tag, payload]");
+      }
+      this.continuation = new Message(CONTINUE, tag, payload, this.ref);
+    }
+    if (timeout !== undefined) {
+      if (typeof timeout !== 'number' || !(timeout >= 0)) {
+        return new BadReturnError(this.ref, handler.name, handler.tag, options, 'options whose `timeout` is a number >= 0 (ms) or Infinity');
+      }
+      // As in OTP, a timeout only fires if nothing else is waiting to be handled.
+      if (timeout !== Infinity && this.continuation === undefined && this.mailboxLength === 0) {
+        this.idleTimer = setTimeout(() => {
+          this.idleTimer = undefined;
+          this.deliver(new Message(INFO, 'timeout', undefined, this.ref));
+        }, timeout);
+      }
+    }
+    return undefined;
+  }
+
+  private cancelIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   private unknown(msg: Message): void {
     this.handled++;
     if (msg.kind === CALL) {
       reject(msg, new UnknownMessageError(msg.target, msg.tag, [...this.router.calls.keys()]));
+      return;
+    }
+    if (msg.kind === CONTINUE) {
+      this.crash(new UnknownMessageError(this.ref, msg.tag, [...this.router.continues.keys()], 'continue'), msg);
       return;
     }
     const kind = KIND_NAMES[msg.kind];
@@ -307,14 +435,20 @@ export class Process implements Runnable {
   }
 
   private badReturn(value: unknown, msg: Message, handler: Handler): void {
-    const expected = msg.kind === CALL ? 'reply(value, state), noreply(state) or stop(reason, state, reply?)' : 'noreply(state) or stop(reason, state)';
+    const expected =
+      msg.kind === CALL ? 'reply(value, state), noreply(state) or stop(reason, state, reply?)' : 'noreply(state) or stop(reason, state)';
     this.crash(new BadReturnError(this.ref, handler.name, msg.tag, value, expected), msg);
   }
 
   /** Deferred reply from `GenServer.reply(from, value)`. */
   replyTo(msg: Message, value: unknown): void {
     this.pending?.delete(msg);
+    if (this.tracing) this.trace(`out: deferred reply ${show(value)}`);
     settle(msg, value);
+  }
+
+  private trace(line: string): void {
+    logger().info(`${this.ref} ${line}`, { server: this.ref });
   }
 
   // ---- exiting -------------------------------------------------------------------------------
@@ -330,6 +464,8 @@ export class Process implements Runnable {
   shutdown(reason: unknown, replyMsg: Message | undefined, replyValue?: unknown, culprit?: Message): void {
     if (this.status >= TERMINATING) return;
     this.status = TERMINATING;
+    this.continuation = undefined;
+    if (this.idleTimer !== undefined) this.cancelIdle();
     if (culprit !== undefined && culprit.kind === CALL && culprit.resolve !== undefined) {
       (this.pending ??= new Set()).add(culprit);
     }
@@ -337,7 +473,7 @@ export class Process implements Runnable {
     const terminate = this.router.terminate;
     const finish = (): void => {
       if (replyMsg !== undefined) settle(replyMsg, replyValue);
-      this.die(reason, false);
+      this.die(reason);
     };
     if (terminate === undefined) return finish();
     const previous = context.current;
@@ -365,26 +501,28 @@ export class Process implements Runnable {
     logger().error(`${this.ref} (${this.className}): @terminate threw ${describeReason(error)}`, { server: this.ref, error });
   }
 
+  /** A crash report, as OTP's: the server, its last message, its state, and the reason with its stack. */
   private report(reason: unknown, last: Message | undefined): void {
     const stack = reason instanceof Error && reason.stack ? reason.stack : describeReason(reason);
-    const lastLine = last
-      ? `${KIND_NAMES[last.kind] ?? 'control'} '${last.tag}' with ${inspect(last.payload, { depth: 2, breakLength: Infinity })}`
-      : 'none';
+    const lastLine = last ? `${KIND_NAMES[last.kind]} '${last.tag}' with ${show(last.payload)}` : 'none';
     logger().error(
       `GenServer ${this.ref} (${this.className}) terminating\n` +
         `  last message: ${lastLine}\n` +
-        `  state: ${inspect(this.state, { depth: 2, breakLength: Infinity })}\n` +
+        `  state: ${show(this.state)}\n` +
         `  reason: ${stack}`,
       { server: this.ref, reason, lastMessage: last && { tag: last.tag, payload: last.payload }, state: this.state },
     );
   }
 
-  /** The end: frees the name, tells every waiting caller, signals links, wakes exit waiters. */
-  die(reason: unknown, viaSignal: boolean): void {
+  /** The end: frees the name, tells every waiting caller, signals links and monitors, wakes exit waiters. */
+  die(reason: unknown): void {
     if (this.status === DEAD) return;
     this.status = DEAD;
     this.exitReason = reason;
     this.busy = false;
+    this.continuation = undefined;
+    if (this.idleTimer !== undefined) this.cancelIdle();
+    cancelAllTimers(this);
     unregisterName(this);
     if (this.pending) {
       for (const msg of this.pending) reject(msg, new ServerExitError(msg.target, reason));
@@ -394,22 +532,16 @@ export class Process implements Runnable {
       for (const msg of this.user.drain()) if (msg.kind === CALL) reject(msg, new ServerExitError(msg.target, reason));
       this.user = undefined;
     }
-    this.control = undefined;
-    if (this.links) {
-      const links = this.links;
-      this.links = undefined;
-      for (const p of links) {
-        p.links?.delete(this);
-        // Signals travel asynchronously, as in OTP, which also keeps long link chains off the stack.
-        queueMicrotask(() => p.exitSignal(this, reason));
-      }
+    if (this.control) {
+      for (const msg of this.control.drain()) if (msg.kind === SYSTEM) reject(msg, new ServerExitError(msg.target, reason));
+      this.control = undefined;
     }
+    notifyExit(this, reason);
     if (this.exitWaiters) {
       const waiters = this.exitWaiters;
       this.exitWaiters = undefined;
       for (const w of waiters) w(reason);
     }
-    void viaSignal;
   }
 
   /** Calls `fn` with the exit reason when the process dies (at once if it is dead). */
@@ -433,15 +565,10 @@ export function settle(msg: Message, value: unknown): void {
   resolve(value);
 }
 
-function reject(msg: Message, error: unknown): void {
+export function reject(msg: Message, error: unknown): void {
   const rejectFn = msg.reject;
   if (rejectFn === undefined) return;
   if (msg.list !== undefined) removeDeadline(msg);
   msg.resolve = msg.reject = undefined;
   rejectFn(error);
 }
-
-export function processOf(ref: ServerRef): Process {
-  return ref[PROC];
-}
-

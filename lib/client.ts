@@ -1,0 +1,139 @@
+import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from './errors';
+import { context } from './process/context';
+import { addDeadline } from './process/deadlines';
+import { CALL, CAST, INFO, Message, STOP } from './process/message';
+import { whereisProcess } from './process/names';
+import { DEAD, settle, type Process } from './process/process';
+import { PROC, ServerRef } from './process/ref';
+import { cancelTimer as cancel, TimerRef } from './process/timers';
+
+// The client side of a server: the functions `GenServer` exposes as statics.
+
+/** How to reach a server: its ref, a registered name, or a `@singleton` class. */
+export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new () => S);
+
+/** An opaque handle on a call in progress, for a deferred `GenServer.reply(from, value)`. */
+export type From = object;
+
+export const DEFAULT_CALL_TIMEOUT = 5000;
+const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string) or a @singleton class';
+
+/** The live process behind a target, or undefined. */
+export function processFor(target: unknown): Process | undefined {
+  if (target instanceof ServerRef) return target[PROC];
+  const proc = whereisProcess(target);
+  return proc !== undefined && proc.status !== DEAD ? proc : undefined;
+}
+
+/** The error for a target that reaches no live server: NoProcError, or ArgumentError if it is no target at all. */
+export function noProc(target: unknown): Error {
+  return isTarget(target) ? new NoProcError(target) : new ArgumentError('server', target, TARGET_EXPECTED);
+}
+
+/** True for anything that names a server, alive or not. */
+export function isTarget(target: unknown): boolean {
+  return target instanceof ServerRef || (typeof target === 'string' && target.length > 0) || typeof target === 'function';
+}
+
+export function checkTimeout(argument: string, value: unknown): string | undefined {
+  return typeof value === 'number' && value >= 0 ? undefined : argument;
+}
+
+/** Sends a request that is answered like a call (user lane for calls, control lane for system requests). */
+export function request(server: unknown, proc: Process, kind: number, tag: string, payload: unknown, timeout: number): Promise<unknown> {
+  const msg = new Message(kind, tag, payload, server);
+  const promise = new Promise<unknown>((resolve, reject) => {
+    msg.resolve = resolve;
+    msg.reject = reject;
+  });
+  if (timeout !== Infinity) addDeadline(msg, timeout);
+  if (kind === CALL) proc.deliver(msg);
+  else proc.deliverControl(msg);
+  return promise;
+}
+
+export function call(server: ServerTarget, tag: string, payload?: unknown, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
+  const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
+  if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
+  if (proc === context.current) return Promise.reject(new CallingSelfError(server));
+  if (typeof tag !== 'string') return Promise.reject(new ArgumentError('tag', tag, 'a string'));
+  if (timeout !== DEFAULT_CALL_TIMEOUT && !(typeof timeout === 'number' && timeout >= 0)) {
+    return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
+  }
+  if (proc.full) return Promise.reject(new MailboxFullError(server, tag, proc.maxMailbox));
+  return request(server, proc, CALL, tag, payload, timeout);
+}
+
+export function cast(server: ServerTarget, tag: string, payload?: unknown): void {
+  const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
+  if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') return;
+  if (proc.full) return proc.drop('cast', tag);
+  proc.deliver(new Message(CAST, tag, payload, server));
+}
+
+export function send(server: ServerTarget, tag: string, payload?: unknown): void {
+  const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
+  if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') return;
+  if (proc.full) return proc.drop('info', tag);
+  proc.deliver(new Message(INFO, tag, payload, server));
+}
+
+export function reply(from: From, value: unknown): void {
+  if (!(from instanceof Message) || from.kind !== CALL) {
+    throw new ArgumentError('from', from, 'the third argument a @handleCall method received');
+  }
+  if (from.owner !== undefined) from.owner.replyTo(from, value);
+  else settle(from, value);
+}
+
+export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: number = Infinity): Promise<void> {
+  const proc = processFor(server);
+  if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
+  if (proc === context.current) return Promise.reject(new CallingSelfError(server));
+  if (checkTimeout('timeout', timeout)) {
+    return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
+  }
+  return new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      resolve();
+    };
+    proc.onExit(done);
+    if (timeout !== Infinity) {
+      timer = setTimeout(() => {
+        proc.offExit(done);
+        reject(new StopTimeoutError(server, timeout));
+      }, timeout);
+    }
+    proc.deliverControl(new Message(STOP, 'stop', reason, server));
+  });
+}
+
+export function whereis<S = unknown>(name: string | (abstract new () => S)): ServerRef<S> | undefined {
+  const proc = whereisProcess(name);
+  return proc !== undefined && proc.status !== DEAD ? (proc.ref as ServerRef<S>) : undefined;
+}
+
+export function isAlive(server: ServerTarget): boolean {
+  const proc = processFor(server);
+  return proc !== undefined && proc.status !== DEAD;
+}
+
+export function awaitExit(server: ServerTarget): Promise<unknown> {
+  const proc = processFor(server);
+  if (proc === undefined) return Promise.reject(noProc(server));
+  return new Promise((resolve) => proc.onExit(resolve));
+}
+
+export function exit(server: ServerTarget, reason: unknown): void {
+  const proc = processFor(server);
+  if (proc === undefined || proc.status === DEAD) return;
+  if (reason === 'kill') proc.kill();
+  else proc.exitSignal(undefined, reason, context.current?.ref);
+}
+
+export function cancelTimer(timer: TimerRef): boolean {
+  if (!(timer instanceof TimerRef)) throw new ArgumentError('timer', timer, 'a TimerRef returned by this.sendAfter()');
+  return cancel(timer);
+}

@@ -1,0 +1,88 @@
+import { AlreadyStartedError, ArgumentError, StartTimeoutError } from './errors';
+import { routerFor } from './metadata';
+import { context } from './process/context';
+import { checkName, whereisProcess, type Name } from './process/names';
+import { DEAD, Process, STARTING } from './process/process';
+import type { ServerRef } from './process/ref';
+
+/** Options of `start` and `startLink`. */
+export interface StartOptions {
+  /** Register the server under this name (a string or a class). Default: none; the class itself for `@singleton`. */
+  name?: Name;
+  /** Give up (and kill the half-started server) if `@init` takes longer than this many ms. Default: Infinity. */
+  timeout?: number;
+  /** Refuse calls and drop casts/infos beyond this many queued user messages. Default: Infinity. */
+  maxMailbox?: number;
+  /** Log every message in, reply out and new state through the logger's `info`, like `:sys.trace`. Default: false. */
+  trace?: boolean;
+}
+
+const KEYS = ['name', 'timeout', 'maxMailbox', 'trace'];
+
+function checkOptions(options: unknown): StartOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw new ArgumentError('options', options, 'an object such as { name: "my_server" }');
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KEYS.includes(key)) throw new ArgumentError(`options.${key}`, o[key], `one of the start options: ${KEYS.join(', ')}`);
+  }
+  if (o.name !== undefined) checkName(o.name);
+  if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout >= 0)) {
+    throw new ArgumentError('options.timeout', o.timeout, 'a finite number >= 0 or Infinity (milliseconds)');
+  }
+  if (o.maxMailbox !== undefined && !(typeof o.maxMailbox === 'number' && o.maxMailbox >= 1 && (Number.isInteger(o.maxMailbox) || o.maxMailbox === Infinity))) {
+    throw new ArgumentError('options.maxMailbox', o.maxMailbox, 'a whole number >= 1 or Infinity');
+  }
+  if (o.trace !== undefined && typeof o.trace !== 'boolean') throw new ArgumentError('options.trace', o.trace, 'a boolean');
+  return o as StartOptions;
+}
+
+/** Starts a server of class `cls`; `root` is the GenServer base class, where handler lookup stops. */
+export function startServer(
+  cls: new () => object,
+  root: Function,
+  arg: unknown,
+  options: unknown,
+  linked: boolean,
+): Promise<ServerRef | undefined> {
+  try {
+    const router = routerFor(cls, root);
+    const opts = checkOptions(options);
+    const name = opts.name ?? (router.singleton ? cls : undefined);
+    if (name !== undefined) {
+      const holder = whereisProcess(name);
+      if (holder !== undefined && holder.status !== DEAD) return Promise.reject(new AlreadyStartedError(name, holder.ref));
+    }
+    const server = new cls();
+    const proc = new Process(server, router);
+    (server as { self: ServerRef }).self = proc.ref;
+    if (opts.maxMailbox !== undefined) proc.maxMailbox = opts.maxMailbox;
+    if (opts.trace) proc.tracing = true;
+    const started = proc.start(arg, name, linked ? context.current : undefined);
+    return opts.timeout === undefined || opts.timeout === Infinity ? started : withTimeout(started, proc, cls, opts.timeout);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function withTimeout(started: Promise<ServerRef | undefined>, proc: Process, cls: Function, timeout: number): Promise<ServerRef | undefined> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      if (proc.status !== STARTING) return;
+      proc.failStart('killed');
+      reject(new StartTimeoutError(cls, timeout));
+    }, timeout);
+    started.then(
+      (ref) => {
+        clearTimeout(timer);
+        resolve(ref);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,84 @@
+import { ArgumentError, CallingSelfError } from './errors';
+import { DEFAULT_CALL_TIMEOUT, noProc, processFor, request, type ServerTarget } from './client';
+import { context } from './process/context';
+import { SYSTEM } from './process/message';
+import type { Name } from './process/names';
+import type { StatusName } from './process/process';
+import type { ServerRef } from './process/ref';
+
+// Introspection, the job of Erlang's `:sys` module: served between two messages, never in the
+// middle of a handler, through the control lane (so a full mailbox never refuses them).
+
+/** What `GenServer.info(ref)` tells, synchronously. */
+export interface ServerInfo {
+  id: number;
+  className: string;
+  name: Name | undefined;
+  status: StatusName;
+  /** Queued user messages (the one being handled is not counted). */
+  mailboxLength: number;
+  maxMailbox: number;
+  /** Servers linked to this one. */
+  links: ServerRef[];
+  /** Servers this one monitors. */
+  monitors: ServerRef[];
+  /** Servers monitoring this one. */
+  monitoredBy: ServerRef[];
+  /** Messages handled so far. */
+  handled: number;
+  /** Casts and infos dropped because the mailbox was full. */
+  dropped: number;
+  trapExits: boolean;
+  tracing: boolean;
+  /** Pending `sendAfter` timers. */
+  timers: number;
+  /** The exit reason, once dead. */
+  exitReason: unknown;
+}
+
+function system(server: ServerTarget, tag: string, payload: unknown, timeout: number): Promise<unknown> {
+  const proc = processFor(server);
+  if (proc === undefined || proc.isDead) return Promise.reject(noProc(server));
+  if (proc === context.current) return Promise.reject(new CallingSelfError(server));
+  if (!(typeof timeout === 'number' && timeout >= 0)) {
+    return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
+  }
+  return request(server, proc, SYSTEM, tag, payload, timeout);
+}
+
+export function getState(server: ServerTarget, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
+  return system(server, 'getState', undefined, timeout);
+}
+
+export function replaceState<S>(server: ServerTarget, fn: (state: S) => S, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<S> {
+  if (typeof fn !== 'function') return Promise.reject(new ArgumentError('fn', fn, 'a function (state) => newState'));
+  return system(server, 'replaceState', fn, timeout) as Promise<S>;
+}
+
+export function info(server: ServerTarget): ServerInfo {
+  const proc = processFor(server);
+  if (proc === undefined) throw noProc(server);
+  return {
+    id: proc.id,
+    className: proc.className,
+    name: proc.name,
+    status: proc.statusName,
+    mailboxLength: proc.mailboxLength,
+    maxMailbox: proc.maxMailbox,
+    links: [...(proc.links ?? [])].map((p) => p.ref),
+    monitors: [...(proc.watching ?? [])].flatMap((m) => (m.target ? [m.target.ref] : [])),
+    monitoredBy: [...(proc.watchers ?? [])].map((m) => m.watcher.ref),
+    handled: proc.handled,
+    dropped: proc.dropped,
+    trapExits: proc.trapping,
+    tracing: proc.tracing,
+    timers: proc.timers?.size ?? 0,
+    exitReason: proc.exitReason,
+  };
+}
+
+export function trace(server: ServerTarget, on: boolean): void {
+  const proc = processFor(server);
+  if (proc === undefined) throw noProc(server);
+  proc.tracing = on;
+}
