@@ -2,21 +2,21 @@ import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTim
 import { context } from './process/context';
 import { addDeadline } from './process/deadlines';
 import { CALL, CAST, INFO, Message, STOP } from './process/message';
-import { whereisProcess } from './process/names';
+import { ViaName, whereisProcess } from './process/names';
 import { DEAD, settle, type Process } from './process/process';
 import { PROC, ServerRef } from './process/ref';
 import { cancelTimer as cancel, TimerRef } from './process/timers';
 
 // The client side of a server: the functions `GenServer` exposes as statics.
 
-/** How to reach a server: its ref, a registered name, or a `@singleton` class. */
-export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new () => S);
+/** How to reach a server: its ref, a registered name, a `@singleton` class, or `Registry.via(reg, key)`. */
+export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new () => S) | ViaName;
 
 /** An opaque handle on a call in progress, for a deferred `GenServer.reply(from, value)`. */
 export type From = object;
 
 export const DEFAULT_CALL_TIMEOUT = 5000;
-const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string) or a @singleton class';
+const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string), a @singleton class or Registry.via(registry, key)';
 
 /** The live process behind a target, or undefined. */
 export function processFor(target: unknown): Process | undefined {
@@ -32,7 +32,9 @@ export function noProc(target: unknown): Error {
 
 /** True for anything that names a server, alive or not. */
 export function isTarget(target: unknown): boolean {
-  return target instanceof ServerRef || (typeof target === 'string' && target.length > 0) || typeof target === 'function';
+  return (
+    target instanceof ServerRef || (typeof target === 'string' && target.length > 0) || typeof target === 'function' || target instanceof ViaName
+  );
 }
 
 export function checkTimeout(argument: string, value: unknown): string | undefined {
@@ -110,7 +112,7 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   });
 }
 
-export function whereis<S = unknown>(name: string | (abstract new () => S)): ServerRef<S> | undefined {
+export function whereis<S = unknown>(name: string | (abstract new () => S) | ViaName): ServerRef<S> | undefined {
   const proc = whereisProcess(name);
   return proc !== undefined && proc.status !== DEAD ? (proc.ref as ServerRef<S>) : undefined;
 }

@@ -124,6 +124,51 @@ export class StartTimeoutError extends GenServerError {
   }
 }
 
+/** A supervisor's child failed to start; `cause` is why. */
+export class ChildStartError extends GenServerError {
+  constructor(readonly id: string, readonly reason: unknown) {
+    super(`Child '${id}' failed to start: ${describeReason(reason)}`, { cause: reason });
+  }
+}
+
+/** A supervisor has no child with that id (or, for a DynamicSupervisor, that ref). */
+export class ChildNotFoundError extends GenServerError {
+  constructor(readonly supervisor: unknown, readonly id: unknown) {
+    super(`${describeServer(supervisor)} has no child ${typeof id === 'string' ? `'${id}'` : String(id)}. Supervisor.whichChildren() lists them.`);
+  }
+}
+
+/** The child is running (or restarting), so it cannot be restarted or deleted now. */
+export class ChildRunningError extends GenServerError {
+  constructor(readonly supervisor: unknown, readonly id: string, readonly ref: unknown) {
+    super(`Child '${id}' of ${describeServer(supervisor)} is running (${String(ref)}); terminate it first with Supervisor.terminateChild().`);
+  }
+}
+
+/** `startChild` with an id that the supervisor already has. */
+export class DuplicateChildError extends GenServerError {
+  constructor(readonly supervisor: unknown, readonly id: string, readonly ref: unknown) {
+    super(
+      `${describeServer(supervisor)} already has a child '${id}'${ref ? ` (${String(ref)})` : ' (not running)'}. ` +
+        `Give the new child another id, or use Supervisor.restartChild()/deleteChild().`,
+    );
+  }
+}
+
+/** `DynamicSupervisor.startChild` beyond `maxChildren`; the child was not started. */
+export class MaxChildrenError extends GenServerError {
+  constructor(readonly supervisor: unknown, readonly maxChildren: number) {
+    super(`${describeServer(supervisor)} already runs maxChildren (${maxChildren}) children; the new child was not started.`);
+  }
+}
+
+/** `Registry.register` on a unique key that another server holds. */
+export class AlreadyRegisteredError extends GenServerError {
+  constructor(readonly key: unknown, readonly ref: unknown) {
+    super(`Key ${describeValue(key)} is already registered by ${String(ref)} in this unique Registry. Look it up with Registry.lookup(), or use a duplicate-keys Registry.`);
+  }
+}
+
 /** A handler returned something other than reply(), noreply() or stop(): the server crashes with this. */
 export class BadReturnError extends GenServerError {
   constructor(

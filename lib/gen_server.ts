@@ -1,7 +1,9 @@
 import * as client from './client';
+import { defaultChildSpec, type FullChildSpec } from './child_spec';
 import { ArgumentError, GenServerError } from './errors';
 import { link, monitor, demonitor, unlink, type MonitorRef } from './process/links';
 import { PROC, type ServerRef } from './process/ref';
+import type { ViaName } from './process/names';
 import type { Process } from './process/process';
 import { startServer, type StartOptions } from './start';
 import * as sys from './sys';
@@ -83,7 +85,7 @@ export abstract class GenServer<State = unknown> {
   static stop: (server: client.ServerTarget, reason?: unknown, timeout?: number) => Promise<void> = client.stop;
 
   /** The ref registered under `name`, or `undefined`. */
-  static whereis: <S = unknown>(name: string | (abstract new () => S)) => ServerRef<S> | undefined = client.whereis;
+  static whereis: <S = unknown>(name: string | (abstract new () => S) | ViaName) => ServerRef<S> | undefined = client.whereis;
 
   /** Whether the server is alive (starting, running or terminating). */
   static isAlive: (server: client.ServerTarget) => boolean = client.isAlive;
@@ -97,6 +99,15 @@ export abstract class GenServer<State = unknown> {
    * trapping server as `@handleInfo('EXIT')` with `{ from, reason }`.
    */
   static exit: (server: client.ServerTarget, reason: unknown) => void = client.exit;
+
+  /**
+   * How a supervisor runs this class as a child, given the start argument. Default: id = the class
+   * name, start = `startLink(arg)`, restart 'permanent', shutdown 5000 ms, type 'worker'. Override it
+   * (as a static method) to change any of them for every supervisor.
+   */
+  static childSpec(this: { name: string; startLink(arg?: unknown): Promise<unknown> }, arg?: unknown): FullChildSpec {
+    return defaultChildSpec(this, arg);
+  }
 
   /** Cancels a `sendAfter` timer; true if it was still pending. */
   static cancelTimer: (timer: TimerRef) => boolean = client.cancelTimer;

@@ -9,6 +9,11 @@ export { MonitorRef, type ExitMessage, type DownMessage } from './process/links'
 export { init, handleCall, handleCast, handleInfo, handleContinue, terminate, singleton } from './decorators';
 export { reply, noreply, stop, ignore, type Reply, type NoReply, type Stop, type Ignore, type ReturnOptions } from './returns';
 export { setLogger, consoleLogger, type Logger } from './logger';
+export { Supervisor, type SupervisorOptions, type Strategy, type ChildInfo, type ChildCounts } from './supervisor';
+export { DynamicSupervisor, type DynamicSupervisorOptions } from './dynamic_supervisor';
+export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry';
+export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './child_spec';
+export type { ViaName } from './process/names';
 export {
   GenServerError,
   CallTimeoutError,
@@ -20,6 +25,12 @@ export {
   StopTimeoutError,
   MailboxFullError,
   StartTimeoutError,
+  ChildStartError,
+  ChildNotFoundError,
+  ChildRunningError,
+  DuplicateChildError,
+  MaxChildrenError,
+  AlreadyRegisteredError,
   BadReturnError,
   ArgumentError,
   DecoratorError,

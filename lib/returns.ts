@@ -11,6 +11,22 @@ export class Return {
     readonly hasReply: boolean,
     readonly options: ReturnOptions | undefined,
   ) {}
+
+  /** Prints as the call that made it, e.g. `reply(1, 1)`, in error messages and logs. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (x: unknown, o: object) => string): string {
+    const show = (x: unknown): string => inspect(x, options);
+    const opts = this.options === undefined ? '' : `, ${show(this.options)}`;
+    switch (this.kind) {
+      case 'reply':
+        return `reply(${show(this.value)}, ${show(this.state)}${opts})`;
+      case 'noreply':
+        return `noreply(${show(this.state)}${opts})`;
+      case 'stop':
+        return `stop(${show(this.reason)}, ${show(this.state)}${this.hasReply ? `, ${show(this.value)}` : ''})`;
+      default:
+        return 'ignore()';
+    }
+  }
 }
 
 /** Options a handler (or init, through `noreply`) may return with its new state. */

@@ -376,7 +376,9 @@ export class Process implements Runnable {
       case 'stop':
         this.state = result.state;
         if (this.tracing) this.trace(`stop ${describeReason(result.reason)}, state ${show(result.state)}`);
-        this.shutdown(result.reason, msg.kind === CALL && result.hasReply ? msg : undefined, result.value);
+        // A call stopped without a reply value: its caller is told the server exited (ServerExitError).
+        if (msg.kind === CALL && result.hasReply) this.shutdown(result.reason, msg, result.value);
+        else this.shutdown(result.reason, undefined, undefined, msg);
         return;
       default:
         return this.badReturn(result, msg, handler);

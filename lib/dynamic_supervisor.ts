@@ -1,0 +1,225 @@
+import { checkIntensity, shouldRestart, shutdownChild, startChildAs, toChildSpec, type ChildSpec, type ChildSpecInput, type FullChildSpec, type RestartIntensity } from './child_spec';
+import { call, noProc, processFor, type ServerTarget } from './client';
+import { handleCall, handleInfo, init, terminate } from './decorators';
+import { ArgumentError, ChildNotFoundError, ChildStartError, MaxChildrenError, describeReason } from './errors';
+import { GenServer } from './gen_server';
+import { logger } from './logger';
+import type { ExitMessage } from './process/links';
+import type { Name } from './process/names';
+import { isCleanReason, type Process } from './process/process';
+import { PROC, ServerRef } from './process/ref';
+import { noreply, reply, stop } from './returns';
+import { startServer } from './start';
+import { countChildren, type ChildCounts, type ChildInfo } from './supervisor';
+
+/** Options of `DynamicSupervisor.start`. */
+export interface DynamicSupervisorOptions {
+  /** `startChild` beyond this many running children rejects with `MaxChildrenError`. Default Infinity. */
+  maxChildren?: number;
+  /** Default 3 restarts within maxSeconds 5. */
+  maxRestarts?: number;
+  maxSeconds?: number;
+  name?: Name;
+}
+
+interface Child {
+  spec: FullChildSpec;
+  ref: ServerRef | 'restarting';
+}
+
+interface DynamicState {
+  /** Keyed by the child's process, for O(1) exits among very many children. */
+  children: Map<Process, Child>;
+  /** Children whose restart failed, waiting for a retry. */
+  restarting: Set<Child>;
+  maxChildren: number;
+  intensity: RestartIntensity;
+}
+
+type Outcome<T> = { ok: T } | { error: Error };
+async function unwrap<T>(outcome: Promise<unknown>): Promise<T> {
+  const o = (await outcome) as Outcome<T>;
+  if ('error' in o) throw o.error;
+  return o.ok;
+}
+
+const OPTION_KEYS = ['maxChildren', 'maxRestarts', 'maxSeconds', 'name'];
+const RETRY = '$dynamic_supervisor:retry';
+
+function checkOptions(options: unknown): DynamicSupervisorOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw new ArgumentError('options', options, 'an object such as { maxChildren: 1000 }');
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!OPTION_KEYS.includes(key)) throw new ArgumentError(`options.${key}`, o[key], `one of: ${OPTION_KEYS.join(', ')}`);
+  }
+  if (o.maxChildren !== undefined && !(typeof o.maxChildren === 'number' && o.maxChildren >= 0 && (Number.isInteger(o.maxChildren) || o.maxChildren === Infinity))) {
+    throw new ArgumentError('options.maxChildren', o.maxChildren, 'a whole number >= 0 or Infinity');
+  }
+  checkIntensity(o);
+  return o as DynamicSupervisorOptions;
+}
+
+function stateOf(sup: ServerTarget): DynamicState {
+  const proc = processFor(sup);
+  if (proc === undefined || proc.isDead) throw noProc(sup);
+  if (!(proc.server instanceof DynamicSupervisorServer) || proc.state === undefined) {
+    throw new ArgumentError('supervisor', sup, 'the ref or name of a started DynamicSupervisor');
+  }
+  return proc.state as DynamicState;
+}
+
+function startDynamic(options: unknown, linked: boolean): Promise<ServerRef<DynamicSupervisorServer>> {
+  try {
+    const opts = checkOptions(options);
+    const startOptions = opts.name === undefined ? undefined : { name: opts.name };
+    return startServer(DynamicSupervisorServer, GenServer, opts, startOptions, linked) as Promise<ServerRef<DynamicSupervisorServer>>;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * A supervisor that starts with no children and starts them on demand, one_for_one, designed for
+ * very many children (a room per chat room, a session per user).
+ *
+ * ```ts
+ * const dyn = await DynamicSupervisor.start({ maxChildren: 1000 });
+ * const child = await DynamicSupervisor.startChild(dyn, [Counter, 0]);
+ * await DynamicSupervisor.terminateChild(dyn, child);
+ * ```
+ */
+export class DynamicSupervisor {
+  static start(options?: DynamicSupervisorOptions): Promise<ServerRef<DynamicSupervisorServer>> {
+    return startDynamic(options, false);
+  }
+
+  static startLink(options?: DynamicSupervisorOptions): Promise<ServerRef<DynamicSupervisorServer>> {
+    return startDynamic(options, true);
+  }
+
+  /** A child spec for running it under a Supervisor: `[DynamicSupervisor, options]`. */
+  static childSpec(options?: DynamicSupervisorOptions): ChildSpec {
+    const id = typeof options?.name === 'string' ? options.name : 'DynamicSupervisor';
+    return { id, start: () => DynamicSupervisor.startLink(options), type: 'supervisor', shutdown: 'infinity', restart: 'permanent' };
+  }
+
+  /** Starts a child. Rejects with `MaxChildrenError` (nothing started) or `ChildStartError`. */
+  static startChild(sup: ServerTarget, spec: ChildSpecInput): Promise<ServerRef | undefined> {
+    try {
+      return unwrap(call(sup, 'startChild', toChildSpec(spec), Infinity));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Stops a child by its ref. Rejects with `ChildNotFoundError` if it is not a child. */
+  static terminateChild(sup: ServerTarget, child: ServerRef): Promise<void> {
+    return unwrap(call(sup, 'terminateChild', child, Infinity));
+  }
+
+  /** `[{ id: undefined, ref, type }]`. Synchronous. */
+  static whichChildren(sup: ServerTarget): ChildInfo[] {
+    const state = stateOf(sup);
+    return [...state.children.values(), ...state.restarting].map((c) => ({ id: undefined, ref: c.ref, type: c.spec.type }));
+  }
+
+  /** `{ specs, active, supervisors, workers }`. Synchronous. */
+  static countChildren(sup: ServerTarget): ChildCounts {
+    const state = stateOf(sup);
+    return countChildren([...state.children.values(), ...state.restarting]);
+  }
+}
+
+/** The server behind a DynamicSupervisor ref (internal: use the `DynamicSupervisor` functions). */
+export class DynamicSupervisorServer extends GenServer<DynamicState> {
+  private get proc(): Process {
+    return this.self[PROC];
+  }
+
+  @init
+  setup(options: DynamicSupervisorOptions): DynamicState {
+    this.trapExits(true);
+    return { children: new Map(), restarting: new Set(), maxChildren: options.maxChildren ?? Infinity, intensity: checkIntensity(options) };
+  }
+
+  @handleCall('startChild')
+  async startChildCall(spec: FullChildSpec, state: DynamicState) {
+    if (state.children.size + state.restarting.size >= state.maxChildren) {
+      return reply({ error: new MaxChildrenError(this.self, state.maxChildren) }, state);
+    }
+    try {
+      const ref = await startChildAs(this.proc, spec);
+      if (ref !== undefined) state.children.set(ref[PROC], { spec, ref });
+      return reply({ ok: ref }, state);
+    } catch (error) {
+      return reply({ error: new ChildStartError(spec.id, error) }, state);
+    }
+  }
+
+  @handleCall('terminateChild')
+  async terminateChildCall(ref: ServerRef, state: DynamicState) {
+    const child = ref instanceof ServerRef ? state.children.get(ref[PROC]) : undefined;
+    if (child === undefined) return reply({ error: new ChildNotFoundError(this.self, ref) }, state);
+    state.children.delete(ref[PROC]);
+    await shutdownChild(this.proc, ref, child.spec.shutdown);
+    return reply({ ok: undefined }, state);
+  }
+
+  @handleInfo('EXIT')
+  async childExited({ from, reason }: ExitMessage, state: DynamicState) {
+    const proc = from instanceof ServerRef ? from[PROC] : undefined;
+    const child = proc && state.children.get(proc);
+    if (proc === undefined || child === undefined) return noreply(state);
+    state.children.delete(proc);
+    if (!shouldRestart(child.spec.restart, reason, isCleanReason(reason))) return noreply(state);
+    if (state.intensity.add()) return this.tooManyRestarts(state, reason);
+    await this.restart(child, state);
+    return noreply(state);
+  }
+
+  @handleInfo(RETRY)
+  async retry(_: void, state: DynamicState) {
+    if (state.restarting.size === 0) return noreply(state);
+    if (state.intensity.add()) return this.tooManyRestarts(state, 'restart failed');
+    const waiting = [...state.restarting];
+    state.restarting.clear();
+    for (const child of waiting) await this.restart(child, state);
+    return noreply(state);
+  }
+
+  @terminate
+  async shutdown(_reason: unknown, state: DynamicState | undefined) {
+    if (state === undefined) return;
+    // Unlike a Supervisor's ordered children, dynamic children are independent: stop them all at once.
+    const children = [...state.children.values()];
+    state.children.clear();
+    await Promise.all(children.map((c) => (c.ref instanceof ServerRef ? shutdownChild(this.proc, c.ref, c.spec.shutdown) : undefined)));
+  }
+
+  private async restart(child: Child, state: DynamicState): Promise<void> {
+    try {
+      const ref = await startChildAs(this.proc, child.spec);
+      if (ref !== undefined) state.children.set(ref[PROC], { spec: child.spec, ref });
+    } catch (error) {
+      logger().error(`${this.self} (DynamicSupervisor): child '${child.spec.id}' failed to restart: ${describeReason(error)}`, {
+        supervisor: this.self,
+        reason: error,
+      });
+      child.ref = 'restarting';
+      if (state.restarting.size === 0) GenServer.send(this.self, RETRY);
+      state.restarting.add(child);
+    }
+  }
+
+  private tooManyRestarts(state: DynamicState, reason: unknown) {
+    logger().error(
+      `${this.self} (DynamicSupervisor) shutting down: more than ${state.intensity.maxRestarts} restarts in ` +
+        `${state.intensity.maxSeconds} s; the last exit reason was ${describeReason(reason)}`,
+      { supervisor: this.self, reason },
+    );
+    return stop('shutdown', state);
+  }
+}
+
+Object.defineProperty(DynamicSupervisorServer, 'name', { value: 'DynamicSupervisor' });

@@ -1,0 +1,349 @@
+import {
+  checkIntensity,
+  shouldRestart,
+  shutdownChild,
+  startChildAs,
+  toChildSpec,
+  type ChildSpec,
+  type ChildSpecInput,
+  type ChildType,
+  type FullChildSpec,
+  type RestartIntensity,
+} from './child_spec';
+import { call, noProc, processFor, type ServerTarget } from './client';
+import { ArgumentError, ChildNotFoundError, ChildRunningError, ChildStartError, DuplicateChildError, describeReason } from './errors';
+import { handleCall, handleInfo, init, terminate } from './decorators';
+import { GenServer } from './gen_server';
+import { logger } from './logger';
+import type { ExitMessage } from './process/links';
+import type { Name } from './process/names';
+import { isCleanReason, type Process } from './process/process';
+import { PROC, ServerRef } from './process/ref';
+import { noreply, reply, stop } from './returns';
+import { startServer } from './start';
+
+export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
+
+/** Options of `Supervisor.start`. */
+export interface SupervisorOptions {
+  /** Default 'one_for_one': restart only the child that exited. */
+  strategy?: Strategy;
+  /** More than this many restarts within `maxSeconds` stop the supervisor. Default 3. */
+  maxRestarts?: number;
+  /** Default 5. */
+  maxSeconds?: number;
+  name?: Name;
+}
+
+/** One row of `Supervisor.whichChildren`. */
+export interface ChildInfo {
+  id: string | undefined;
+  ref: ServerRef | undefined | 'restarting';
+  type: ChildType;
+}
+
+/** What `countChildren` tells. */
+export interface ChildCounts {
+  specs: number;
+  active: number;
+  supervisors: number;
+  workers: number;
+}
+
+interface Child {
+  spec: FullChildSpec;
+  ref: ServerRef | undefined | 'restarting';
+}
+
+interface SupervisorState {
+  strategy: Strategy;
+  children: Child[];
+  intensity: RestartIntensity;
+}
+
+/** Replies of management calls: an error is carried back and thrown by the client function. */
+type Outcome<T> = { ok: T } | { error: Error };
+
+async function unwrap<T>(outcome: Promise<unknown>): Promise<T> {
+  const o = (await outcome) as Outcome<T>;
+  if ('error' in o) throw o.error;
+  return o.ok;
+}
+
+const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
+const OPTION_KEYS = ['strategy', 'maxRestarts', 'maxSeconds', 'name'];
+const RETRY = '$supervisor:retry';
+
+function checkOptions(options: unknown): SupervisorOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw new ArgumentError('options', options, "an object such as { strategy: 'one_for_one' }");
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!OPTION_KEYS.includes(key)) throw new ArgumentError(`options.${key}`, o[key], `one of: ${OPTION_KEYS.join(', ')}`);
+  }
+  if (o.strategy !== undefined && !STRATEGIES.includes(o.strategy as string)) {
+    throw new ArgumentError('options.strategy', o.strategy, "'one_for_one', 'one_for_all' or 'rest_for_one'");
+  }
+  checkIntensity(o);
+  return o as SupervisorOptions;
+}
+
+/** The supervisor's state, read synchronously (like Registry reads): between or during its messages. */
+function stateOf(sup: ServerTarget): SupervisorState {
+  const proc = processFor(sup);
+  if (proc === undefined || proc.isDead) throw noProc(sup);
+  if (!(proc.server instanceof SupervisorServer) || proc.state === undefined) {
+    throw new ArgumentError('supervisor', sup, 'the ref or name of a started Supervisor');
+  }
+  return proc.state as SupervisorState;
+}
+
+function startSupervisor(children: unknown, options: unknown, linked: boolean): Promise<ServerRef<SupervisorServer>> {
+  try {
+    if (!Array.isArray(children)) throw new ArgumentError('children', children, 'an array of child specs');
+    const opts = checkOptions(options);
+    const specs = children.map(toChildSpec);
+    const seen = new Set<string>();
+    for (const spec of specs) {
+      if (seen.has(spec.id)) throw new ArgumentError('children', spec.id, 'children with distinct ids (give each spec its own `id`)');
+      seen.add(spec.id);
+    }
+    const name = opts.name;
+    return startServer(SupervisorServer, GenServer, { specs, options: opts }, name === undefined ? undefined : { name }, linked) as Promise<ServerRef<SupervisorServer>>;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * A supervisor: starts its children in order, restarts them by strategy when they exit, and stops
+ * them in reverse order when it stops. Children are `Class`, `[Class, arg]` or `{ id, start, ... }`.
+ *
+ * ```ts
+ * const sup = await Supervisor.start([Counter, [Journal, []]], { strategy: 'one_for_one' });
+ * ```
+ * Defaults: strategy 'one_for_one', maxRestarts 3 within maxSeconds 5.
+ */
+export class Supervisor {
+  /** Starts a supervisor with `children` (started in order). Rejects with `ChildStartError` if one fails. */
+  static start(children: readonly ChildSpecInput[], options?: SupervisorOptions): Promise<ServerRef<SupervisorServer>> {
+    return startSupervisor(children, options, false);
+  }
+
+  /** Like `start`, linked to the calling server (a supervisor nested in another). */
+  static startLink(children: readonly ChildSpecInput[], options?: SupervisorOptions): Promise<ServerRef<SupervisorServer>> {
+    return startSupervisor(children, options, true);
+  }
+
+  /** A child spec for a nested supervisor: `[Supervisor, [children, options]]`; type 'supervisor', shutdown 'infinity'. */
+  static childSpec(arg?: unknown): ChildSpec {
+    const [children, options] = (Array.isArray(arg) ? arg : [[], undefined]) as [readonly ChildSpecInput[], SupervisorOptions | undefined];
+    const id = typeof options?.name === 'string' ? options.name : 'Supervisor';
+    return { id, start: () => Supervisor.startLink(children, options), type: 'supervisor', shutdown: 'infinity', restart: 'permanent' };
+  }
+
+  /** The children, in start order: `{ id, ref | undefined | 'restarting', type }`. Synchronous. */
+  static whichChildren(sup: ServerTarget): ChildInfo[] {
+    return stateOf(sup).children.map((c) => ({ id: c.spec.id, ref: c.ref, type: c.spec.type }));
+  }
+
+  /** `{ specs, active, supervisors, workers }`. Synchronous. */
+  static countChildren(sup: ServerTarget): ChildCounts {
+    return countChildren(stateOf(sup).children);
+  }
+
+  /** Adds and starts a child. Rejects with `DuplicateChildError` if its id is taken, `ChildStartError` if it fails. */
+  static startChild(sup: ServerTarget, spec: ChildSpecInput): Promise<ServerRef | undefined> {
+    try {
+      return unwrap(call(sup, 'startChild', toChildSpec(spec), Infinity));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Stops a child (its spec stays, except a temporary child's). Rejects with `ChildNotFoundError`. */
+  static terminateChild(sup: ServerTarget, id: string): Promise<void> {
+    return unwrap(call(sup, 'terminateChild', id, Infinity));
+  }
+
+  /** Starts a stopped child again. Rejects with `ChildNotFoundError` or `ChildRunningError`. */
+  static restartChild(sup: ServerTarget, id: string): Promise<ServerRef | undefined> {
+    return unwrap(call(sup, 'restartChild', id, Infinity));
+  }
+
+  /** Removes a stopped child's spec. Rejects with `ChildNotFoundError` or `ChildRunningError`. */
+  static deleteChild(sup: ServerTarget, id: string): Promise<void> {
+    return unwrap(call(sup, 'deleteChild', id, Infinity));
+  }
+}
+
+/** The server behind a Supervisor ref (internal: use the `Supervisor` functions). */
+export class SupervisorServer extends GenServer<SupervisorState> {
+  private get proc(): Process {
+    return this.self[PROC];
+  }
+
+  @init
+  async setup(arg: { specs: FullChildSpec[]; options: SupervisorOptions }): Promise<SupervisorState> {
+    this.trapExits(true);
+    const state: SupervisorState = {
+      strategy: arg.options.strategy ?? 'one_for_one',
+      children: [],
+      intensity: checkIntensity(arg.options),
+    };
+    for (const spec of arg.specs) {
+      let ref: ServerRef | undefined;
+      try {
+        ref = await startChildAs(this.proc, spec);
+      } catch (error) {
+        await this.stopAll(state.children);
+        throw new ChildStartError(spec.id, error);
+      }
+      state.children.push({ spec, ref });
+    }
+    return state;
+  }
+
+  @handleInfo('EXIT')
+  async childExited({ from, reason }: ExitMessage, state: SupervisorState) {
+    const child = state.children.find((c) => c.ref === from);
+    if (child === undefined) return noreply(state);
+    if (!shouldRestart(child.spec.restart, reason, isCleanReason(reason))) {
+      if (child.spec.restart === 'temporary') state.children.splice(state.children.indexOf(child), 1);
+      else child.ref = undefined;
+      return noreply(state);
+    }
+    if (state.intensity.add()) return this.tooManyRestarts(state, child, reason);
+    child.ref = undefined;
+    const group = this.groupOf(child, state);
+    for (const c of [...group].reverse()) {
+      if (c !== child && c.ref instanceof ServerRef) {
+        await shutdownChild(this.proc, c.ref, c.spec.shutdown);
+        c.ref = undefined;
+      }
+    }
+    // Temporary siblings stopped with the group are never restarted.
+    const restart = group.filter((c) => c === child || c.spec.restart !== 'temporary');
+    state.children = state.children.filter((c) => !group.includes(c) || restart.includes(c));
+    await this.startGroup(restart);
+    return noreply(state);
+  }
+
+  @handleInfo(RETRY)
+  async retry(ids: string[], state: SupervisorState) {
+    const group = state.children.filter((c) => ids.includes(c.spec.id) && c.ref === 'restarting');
+    if (group.length === 0) return noreply(state);
+    if (state.intensity.add()) return this.tooManyRestarts(state, group[0], 'restart failed');
+    await this.startGroup(group);
+    return noreply(state);
+  }
+
+  @handleCall('startChild')
+  async startChildCall(spec: FullChildSpec, state: SupervisorState) {
+    const present = state.children.find((c) => c.spec.id === spec.id);
+    if (present) return reply({ error: new DuplicateChildError(this.self, spec.id, present.ref) }, state);
+    try {
+      const ref = await startChildAs(this.proc, spec);
+      if (ref !== undefined || spec.restart !== 'temporary') state.children.push({ spec, ref });
+      return reply({ ok: ref }, state);
+    } catch (error) {
+      return reply({ error: new ChildStartError(spec.id, error) }, state);
+    }
+  }
+
+  @handleCall('terminateChild')
+  async terminateChildCall(id: string, state: SupervisorState) {
+    const child = state.children.find((c) => c.spec.id === id);
+    if (child === undefined) return reply({ error: new ChildNotFoundError(this.self, id) }, state);
+    if (child.ref instanceof ServerRef) await shutdownChild(this.proc, child.ref, child.spec.shutdown);
+    if (child.spec.restart === 'temporary') state.children.splice(state.children.indexOf(child), 1);
+    else child.ref = undefined;
+    return reply({ ok: undefined }, state);
+  }
+
+  @handleCall('restartChild')
+  async restartChildCall(id: string, state: SupervisorState) {
+    const child = state.children.find((c) => c.spec.id === id);
+    if (child === undefined) return reply({ error: new ChildNotFoundError(this.self, id) }, state);
+    if (child.ref !== undefined) return reply({ error: new ChildRunningError(this.self, id, child.ref) }, state);
+    try {
+      child.ref = await startChildAs(this.proc, child.spec);
+      return reply({ ok: child.ref }, state);
+    } catch (error) {
+      return reply({ error: new ChildStartError(id, error) }, state);
+    }
+  }
+
+  @handleCall('deleteChild')
+  deleteChildCall(id: string, state: SupervisorState) {
+    const i = state.children.findIndex((c) => c.spec.id === id);
+    if (i < 0) return reply({ error: new ChildNotFoundError(this.self, id) }, state);
+    const child = state.children[i];
+    if (child.ref !== undefined) return reply({ error: new ChildRunningError(this.self, id, child.ref) }, state);
+    state.children.splice(i, 1);
+    return reply({ ok: undefined }, state);
+  }
+
+  @terminate
+  async shutdown(_reason: unknown, state: SupervisorState | undefined) {
+    if (state?.children) await this.stopAll(state.children);
+  }
+
+  /** The children a crash of `child` takes down, by strategy, in start order. */
+  private groupOf(child: Child, state: SupervisorState): Child[] {
+    if (state.strategy === 'one_for_one') return [child];
+    if (state.strategy === 'one_for_all') return [...state.children];
+    return state.children.slice(state.children.indexOf(child));
+  }
+
+  /** Starts children in order; a failure marks it and the rest 'restarting' and retries later. */
+  private async startGroup(group: Child[]): Promise<void> {
+    for (let i = 0; i < group.length; i++) {
+      const child = group[i];
+      child.ref = 'restarting';
+      try {
+        child.ref = await startChildAs(this.proc, child.spec);
+      } catch (error) {
+        logger().error(`${this.self} (Supervisor): child '${child.spec.id}' failed to restart: ${describeReason(error)}`, {
+          supervisor: this.self,
+          id: child.spec.id,
+          reason: error,
+        });
+        for (const rest of group.slice(i)) rest.ref = 'restarting';
+        GenServer.send(this.self, RETRY, group.slice(i).map((c) => c.spec.id));
+        return;
+      }
+    }
+  }
+
+  /** Stops children in reverse start order. */
+  private async stopAll(children: Child[]): Promise<void> {
+    for (const child of [...children].reverse()) {
+      if (child.ref instanceof ServerRef) await shutdownChild(this.proc, child.ref, child.spec.shutdown);
+      child.ref = undefined;
+    }
+  }
+
+  private tooManyRestarts(state: SupervisorState, child: Child, reason: unknown) {
+    logger().error(
+      `${this.self} (Supervisor) shutting down: more than ${state.intensity.maxRestarts} restarts in ` +
+        `${state.intensity.maxSeconds} s; the last was child '${child.spec.id}' exiting with ${describeReason(reason)}`,
+      { supervisor: this.self, id: child.spec.id, reason },
+    );
+    return stop('shutdown', state);
+  }
+}
+
+// Refs and crash reports say "Supervisor", which is what users started.
+Object.defineProperty(SupervisorServer, 'name', { value: 'Supervisor' });
+
+export function countChildren(children: Iterable<{ spec: FullChildSpec; ref: unknown }>): ChildCounts {
+  const counts: ChildCounts = { specs: 0, active: 0, supervisors: 0, workers: 0 };
+  for (const c of children) {
+    counts.specs++;
+    if (c.ref instanceof ServerRef && !c.ref[PROC].isDead) counts.active++;
+    if (c.spec.type === 'supervisor') counts.supervisors++;
+    else counts.workers++;
+  }
+  return counts;
+}

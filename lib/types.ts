@@ -1,0 +1,175 @@
+import type { DownMessage, ExitMessage } from './process/links';
+import type { Ignore, NoReply, Reply, Stop } from './returns';
+
+// Types only: a server's protocol, declared once as `GenServer`'s second type parameter, and
+// everything derived from it — client signatures (lib/client.ts, lib/sys.ts), handler shapes
+// (lib/decorators.ts) and `start`'s argument (lib/gen_server.ts). Nothing here exists at run time.
+
+/**
+ * What a server accepts. Every part is optional; a part left out accepts nothing (except the
+ * infos the runtime itself delivers: `EXIT`, `DOWN` and `timeout`).
+ *
+ * ```ts
+ * class Counter extends GenServer<number, {
+ *   init: number;                                       // Counter.start(arg: number)
+ *   calls: { add: [payload: number, reply: number];     // GenServer.call(ref, 'add', 10): Promise<number>
+ *            get: [payload: void, reply: number] };     // void payload: GenServer.call(ref, 'get')
+ *   casts: { reset: void };                             // GenServer.cast(ref, 'reset')
+ *   infos: { tick: void };                              // GenServer.send(ref, 'tick')
+ * }> { ... }
+ * ```
+ *
+ * Write the parts as type literals (inline or a `type` alias), not as interfaces: TypeScript
+ * only lets type literals stand where a map of tags is expected.
+ */
+export interface Protocol {
+  /** The argument of `start`/`startLink`, handed to `@init`. Default: not checked. */
+  init?: unknown;
+  /** Call tags, each with `[payload, reply]`. */
+  calls?: { readonly [tag: string]: readonly [payload: unknown, reply: unknown] };
+  /** Cast tags, each with its payload. */
+  casts?: { readonly [tag: string]: unknown };
+  /** Info tags (`GenServer.send`, `this.sendAfter`), each with its payload. */
+  infos?: { readonly [tag: string]: unknown };
+}
+
+/** Where `GenServer` keeps its protocol for the types; never set at run time. */
+export declare const PROTOCOL: unique symbol;
+
+/**
+ * The protocol of a server type: what its class declared, or `Protocol` itself (everything
+ * accepted, payloads and replies `unknown`) for a server that declared none, a plain name, or an
+ * unknown server.
+ */
+export type ProtocolOf<S> = S extends { readonly [PROTOCOL]?: infer P } ? (P extends Protocol ? P : Protocol) : Protocol;
+
+/** The state type of a server type (`unknown` when it declared none). */
+export type StateOf<S> = S extends { readonly __state?: infer T } ? T : unknown;
+
+/** True when `P` declares something; a server that declares nothing stays untyped. */
+export type IsTyped<P> = Protocol extends P ? false : true;
+
+type Part<T> = [T] extends [object] ? T : {};
+export type Calls<P> = P extends { readonly calls?: infer C } ? Part<NonNullable<C>> : {};
+export type Casts<P> = P extends { readonly casts?: infer C } ? Part<NonNullable<C>> : {};
+export type Infos<P> = P extends { readonly infos?: infer C } ? Part<NonNullable<C>> : {};
+
+// ---- the client side ----------------------------------------------------------------------------
+
+/** The call tags a server accepts (`string` for an untyped one). */
+export type CallTag<S> = keyof Calls<ProtocolOf<S>> & string;
+/** The cast tags a server accepts. */
+export type CastTag<S> = keyof Casts<ProtocolOf<S>> & string;
+/** The info tags `GenServer.send` may deliver to a server. */
+export type InfoTag<S> = keyof Infos<ProtocolOf<S>> & string;
+
+type PayloadOfCall<E> = E extends readonly [infer A, unknown] ? A : unknown;
+type ReplyOfCall<E> = E extends readonly [unknown, infer R] ? R : unknown;
+
+/** The payload of call `K`. */
+export type CallPayload<S, K extends string> = PayloadOfCall<Calls<ProtocolOf<S>>[K & keyof Calls<ProtocolOf<S>>]>;
+/** What call `K` replies. */
+export type CallReply<S, K extends string> = ReplyOfCall<Calls<ProtocolOf<S>>[K & keyof Calls<ProtocolOf<S>>]>;
+/** The payload of cast `K`. */
+export type CastPayload<S, K extends string> = Casts<ProtocolOf<S>>[K & keyof Casts<ProtocolOf<S>>];
+/** The payload of info `K`. */
+export type InfoPayload<S, K extends string> = Infos<ProtocolOf<S>>[K & keyof Infos<ProtocolOf<S>>];
+
+/** A payload may be left out when it may be `undefined` (`void`, `undefined`, `unknown`). */
+export type PayloadArg<T> = undefined extends T ? [payload?: T] : [payload: T];
+/** The arguments after the tag of `GenServer.call`: the payload, then the timeout. */
+export type CallArgs<T> = undefined extends T ? [payload?: T, timeout?: number] : [payload: T, timeout?: number];
+
+/** The argument `start` takes: the protocol's `init`, or anything when it declares none. */
+export type InitArg<S> = ProtocolOf<S> extends { readonly init?: infer A } ? ('init' extends keyof ProtocolOf<S> ? A : unknown) : unknown;
+
+// ---- the server side: what a decorated handler must look like ----------------------------------
+
+type Awaitable<T> = T | PromiseLike<T>;
+
+/** A method of `This`; what TC39 decorator contexts require of the decorated value. */
+export type Method<This> = (this: This, ...args: never[]) => unknown;
+
+/** An opaque handle on a call in progress, for a deferred `GenServer.reply(from, value)`; `R` is the reply type. */
+export interface From<R = unknown> {
+  /** Phantom: the reply type; never set. */
+  readonly __reply?: R;
+}
+
+/** The infos the runtime delivers by itself, with their payloads. */
+export interface BuiltinInfos {
+  /** A linked server exited (while trapping exits). */
+  EXIT: ExitMessage;
+  /** A monitored server went down. */
+  DOWN: DownMessage;
+  /** No message arrived within a `{ timeout: ms }` return option. */
+  timeout: undefined;
+}
+
+// Untyped servers check no payload: the handler may declare any payload type (as before). Their
+// state parameter is checked once the class declares a State; their returns are not checked.
+type Checked<P, T> = IsTyped<P> extends true ? T : never;
+type StateParam<S> = unknown extends S ? never : S;
+type Result<P, T> = IsTyped<P> extends true ? Awaitable<T> : unknown;
+
+/** The shape a `@handleCall(Tag)` method must have on a server of type `This`. */
+export type CallHandler<This, Tag extends string> = Tag extends CallTag<This>
+  ? (
+      this: This,
+      payload: Checked<ProtocolOf<This>, CallPayload<This, Tag>>,
+      state: StateParam<StateOf<This>>,
+      from: From<CallReply<This, Tag>>,
+    ) => Result<ProtocolOf<This>, CallReturn<CallReply<This, Tag>, StateOf<This>>>
+  : // Spelled out, not aliased, so that the compiler's message shows the tag and the accepted tags.
+    Method<This> & { 'error: not a call of this server': Tag; 'calls it accepts': keyof Calls<ProtocolOf<This>> & string };
+
+/** The shape a `@handleCast(Tag)` method must have on a server of type `This`. */
+export type CastHandler<This, Tag extends string> = Tag extends CastTag<This>
+  ? (
+      this: This,
+      payload: Checked<ProtocolOf<This>, CastPayload<This, Tag>>,
+      state: StateParam<StateOf<This>>,
+    ) => Result<ProtocolOf<This>, NoReturn<StateOf<This>>>
+  : Method<This> & { 'error: not a cast of this server': Tag; 'casts it accepts': keyof Casts<ProtocolOf<This>> & string };
+
+/** The info tags a `@handleInfo` method may take: the declared ones and the runtime's own. */
+export type HandledInfoTag<This> = InfoTag<This> | (keyof BuiltinInfos & string);
+type HandledInfoPayload<This, Tag extends string> = Tag extends InfoTag<This>
+  ? InfoPayload<This, Tag>
+  : BuiltinInfos[Tag & keyof BuiltinInfos];
+
+/** The shape a `@handleInfo(Tag)` method must have on a server of type `This`. */
+export type InfoHandler<This, Tag extends string> = Tag extends HandledInfoTag<This>
+  ? (
+      this: This,
+      payload: Checked<ProtocolOf<This>, HandledInfoPayload<This, Tag>>,
+      state: StateParam<StateOf<This>>,
+    ) => Result<ProtocolOf<This>, NoReturn<StateOf<This>>>
+  : Method<This> & { 'error: not an info of this server': Tag; 'infos it accepts': (keyof Infos<ProtocolOf<This>> & string) | keyof BuiltinInfos };
+
+/** The shape of a `@handleContinue` method: its tag and payload are not part of the protocol. */
+export type ContinueHandler<This> = (
+  this: This,
+  payload: never,
+  state: StateParam<StateOf<This>>,
+) => Result<ProtocolOf<This>, NoReturn<StateOf<This>>>;
+
+/** The shape of an `@init` method: the start argument in, the state (or a return value) out. */
+export type InitHandler<This> = (
+  this: This,
+  arg: Checked<ProtocolOf<This>, InitArg<This>>,
+) => Result<ProtocolOf<This>, StateOf<This> | NoReply<StateOf<This>> | Ignore | Stop<StateOf<This>, never>>;
+
+/** The shape of a `@terminate` method: `(reason, state)`. */
+export type TerminateHandler<This> = (this: This, reason: Checked<ProtocolOf<This>, unknown>, state: StateParam<StateOf<This>>) => unknown;
+
+/** What a call handler may return (or resolve to). */
+export type CallReturn<R, S> = Reply<R, S> | NoReply<S> | Stop<S, R>;
+/** What a cast, info or continue handler may return (or resolve to): no reply. */
+export type NoReturn<S> = NoReply<S> | Stop<S, never>;
+
+/**
+ * The public method names of `This` whose type is `F`: how a bare `@handleCall` finds its tag
+ * under experimentalDecorators, which hand the decorator a `string` key, not the literal name.
+ */
+export type MethodNames<This, F> = { [M in keyof This]-?: [This[M]] extends [F] ? ([F] extends [This[M]] ? M : never) : never }[keyof This] & string;
