@@ -232,6 +232,8 @@ export class Process implements Runnable {
   /** Queues a control message: served before any user message, never refused. */
   deliverControl(msg: Message): void {
     if (this.status === DEAD) return;
+    // Trapped EXIT and DOWN are messages to the server, so they cancel an idle timeout like any other.
+    if (msg.kind === INFO && this.idleTimer !== undefined) this.cancelIdle();
     (this.control ??= new Queue<Message>(4)).push(msg);
     if (!this.scheduled && !this.busy && this.status !== STARTING) schedule(this);
   }
@@ -330,6 +332,9 @@ export class Process implements Runnable {
       return;
     }
     context.current = previous;
+    // The handler may have ended its own server (this.link to a dead ref, GenServer.exit on itself):
+    // then die() has already told the caller, and the result is moot.
+    if (this.status === DEAD) return;
     if (result instanceof Return) return this.apply(result, msg, handler);
     if (isThenable(result)) {
       this.busy = true;
@@ -530,6 +535,9 @@ export class Process implements Runnable {
       for (const msg of this.pending) reject(msg, new ServerExitError(msg.target, reason));
       this.pending = undefined;
     }
+    // The call being handled (killed mid-handler, maybe while it awaits) is neither queued nor pending.
+    const handling = this.lastMessage;
+    if (handling !== undefined && handling.kind === CALL) reject(handling, new ServerExitError(handling.target, reason));
     if (this.user) {
       for (const msg of this.user.drain()) if (msg.kind === CALL) reject(msg, new ServerExitError(msg.target, reason));
       this.user = undefined;
