@@ -10,6 +10,7 @@ import { main as counterClientAndServer } from './counter_client_and_server';
 import { main as namedCounter } from './named_counter';
 import { main as counterSingleton } from './counter_singleton';
 import { main as tooManyMessages } from './too_many_messages';
+import { main as chat } from './chat/app';
 
 /** Each example: its file, what it shows, and its `main`. */
 export const examples: ReadonlyArray<readonly [file: string, title: string, main: () => Promise<void>]> = [
@@ -23,6 +24,7 @@ export const examples: ReadonlyArray<readonly [file: string, title: string, main
   ['counter_client_and_server.ts', 'client functions as static methods', counterClientAndServer],
   ['named_counter.ts', 'name registration', namedCounter],
   ['counter_singleton.ts', '@singleton', counterSingleton],
+  ['chat/app.ts', 'a supervision tree: a Registry of rooms, a DynamicSupervisor of Room servers, a Presence tracker', chat],
   ['too_many_messages.ts', 'bonus: what happens when a GenServer gets too many messages', tooManyMessages],
 ];
 

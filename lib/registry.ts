@@ -117,7 +117,7 @@ class ViaResolver implements NameRegistry {
 
   private table(): RegistryTable | undefined {
     const proc = processFor(this.registry);
-    return proc !== undefined && proc.server instanceof RegistryServer ? (proc.state as RegistryTable) : undefined;
+    return proc !== undefined && !proc.isDead && proc.server instanceof RegistryServer ? (proc.state as RegistryTable) : undefined;
   }
 
   whereisName(key: unknown): Process | undefined {
