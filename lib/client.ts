@@ -6,14 +6,18 @@ import { ViaName, whereisProcess } from './process/names';
 import { DEAD, settle, type Process } from './process/process';
 import { PROC, ServerRef } from './process/ref';
 import { cancelTimer as cancel, TimerRef } from './process/timers';
+import type { CallArgs, Calls, Casts, From, Infos, PayloadArg, PayloadOfCall, PayloadOfCast, PayloadOfInfo, Protocol, ReplyOfCall, TypedTarget } from './types';
 
 // The client side of a server: the functions `GenServer` exposes as statics.
 
-/** How to reach a server: its ref, a registered name, a `@singleton` class, or `Registry.via(reg, key)`. */
-export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new () => S) | ViaName;
+/**
+ * How to reach a server: its ref, a registered name, a `@singleton` class, or `Registry.via(reg, key)`.
+ * `S` is the server's class, carried by its refs and by the class itself; a name reaches an
+ * untyped server.
+ */
+export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName;
 
-/** An opaque handle on a call in progress, for a deferred `GenServer.reply(from, value)`. */
-export type From = object;
+export type { From };
 
 export const DEFAULT_CALL_TIMEOUT = 5000;
 const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string), a @singleton class or Registry.via(registry, key)';
@@ -54,6 +58,15 @@ export function request(server: unknown, proc: Process, kind: number, tag: strin
   return promise;
 }
 
+// The typed signatures below are the public ones (GenServer's statics are these functions); the
+// tag's parameter type is the union of the accepted tags, spelled `keyof ...` rather than through
+// an alias so that a typo's error message lists them.
+
+export function call<P extends Protocol = Protocol, K extends keyof Calls<P> & string = keyof Calls<P> & string>(
+  server: TypedTarget<P> | ServerTarget,
+  tag: K,
+  ...args: CallArgs<PayloadOfCall<P, K>>
+): Promise<ReplyOfCall<P, K>>;
 export function call(server: ServerTarget, tag: string, payload?: unknown, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
   const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
   if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
@@ -66,6 +79,11 @@ export function call(server: ServerTarget, tag: string, payload?: unknown, timeo
   return request(server, proc, CALL, tag, payload, timeout);
 }
 
+export function cast<P extends Protocol = Protocol, K extends keyof Casts<P> & string = keyof Casts<P> & string>(
+  server: TypedTarget<P> | ServerTarget,
+  tag: K,
+  ...payload: PayloadArg<PayloadOfCast<P, K>>
+): void;
 export function cast(server: ServerTarget, tag: string, payload?: unknown): void {
   const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
   if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') return;
@@ -73,6 +91,11 @@ export function cast(server: ServerTarget, tag: string, payload?: unknown): void
   proc.deliver(new Message(CAST, tag, payload, server));
 }
 
+export function send<P extends Protocol = Protocol, K extends keyof Infos<P> & string = keyof Infos<P> & string>(
+  server: TypedTarget<P> | ServerTarget,
+  tag: K,
+  ...payload: PayloadArg<PayloadOfInfo<P, K>>
+): void;
 export function send(server: ServerTarget, tag: string, payload?: unknown): void {
   const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
   if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') return;
@@ -80,6 +103,7 @@ export function send(server: ServerTarget, tag: string, payload?: unknown): void
   proc.deliver(new Message(INFO, tag, payload, server));
 }
 
+export function reply<R>(from: From<R>, value: NoInfer<R>): void;
 export function reply(from: From, value: unknown): void {
   if (!(from instanceof Message) || from.kind !== CALL) {
     throw new ArgumentError('from', from, 'the third argument a @handleCall method received');
@@ -112,7 +136,7 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   });
 }
 
-export function whereis<S = unknown>(name: string | (abstract new () => S) | ViaName): ServerRef<S> | undefined {
+export function whereis<S = unknown>(name: string | (abstract new (...args: never[]) => S) | ViaName): ServerRef<S> | undefined {
   const proc = whereisProcess(name);
   return proc !== undefined && proc.status !== DEAD ? (proc.ref as ServerRef<S>) : undefined;
 }

@@ -1,9 +1,27 @@
 import { DecoratorError } from './errors';
 import { recordHandler, recordSingleton, type HandlerKind } from './metadata';
+import type {
+  CallHandler,
+  CallTag,
+  CastHandler,
+  CastTag,
+  ContinueHandler,
+  HandledInfoTag,
+  InfoHandler,
+  InitHandler,
+  Method,
+  MethodNames,
+  TerminateHandler,
+} from './types';
 
 // Decorators only write metadata; `routerFor` in metadata.ts reads and validates it. Each works in
 // both standards: TypeScript's experimentalDecorators call `(prototype, key, descriptor)`, TC39
 // standard decorators call `(method, context)`.
+//
+// Their types check the decorated method against the server's declared protocol and state
+// (lib/types.ts): every decorator is generic over the class (`This`) and the method's type (`F`),
+// and `F` must fit the handler shape derived from `This` and the tag. Each type has one signature
+// per standard; TypeScript picks the one its decorator mode calls.
 
 type AnyFn = (...args: never[]) => unknown;
 
@@ -11,6 +29,78 @@ type AnyFn = (...args: never[]) => unknown;
 export interface MethodDecorator {
   (target: object, key: string | symbol, descriptor: PropertyDescriptor): void;
   (value: AnyFn, context: ClassMethodDecoratorContext): void;
+}
+
+/** What `@handleCall('tag')` applies: the method must fit call `Tag` of its class's protocol. */
+export interface CallDecorator<Tag extends string> {
+  <This, F extends CallHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+  <This, F extends CallHandler<This, Tag>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+}
+
+/** What `@handleCast('tag')` applies: the method must fit cast `Tag` of its class's protocol. */
+export interface CastDecorator<Tag extends string> {
+  <This, F extends CastHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+  <This, F extends CastHandler<This, Tag>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+}
+
+/** What `@handleInfo('tag')` applies: the method must fit info `Tag` (declared, or EXIT/DOWN/timeout). */
+export interface InfoDecorator<Tag extends string> {
+  <This, F extends InfoHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+  <This, F extends InfoHandler<This, Tag>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+}
+
+/** What `@handleContinue('tag')` applies: `(payload, state)` returning noreply/stop. */
+export interface ContinueDecorator {
+  <This, F extends ContinueHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+  <This, F extends ContinueHandler<This>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+}
+
+/**
+ * The tag of a bare decorator under experimentalDecorators, which types the key `string`: the
+ * public method of `This` whose type is `F`, or any accepted tag (`Fallback`) for a private one.
+ */
+type NameOf<This, F, Fallback extends string> = [MethodNames<This, F>] extends [never] ? Fallback : MethodNames<This, F>;
+
+/** `handleCall`: `@handleCall('tag')`, or bare `@handleCall` (the method's name is the tag). */
+export interface HandleCall {
+  <const Tag extends string>(tag: Tag): CallDecorator<Tag>;
+  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & CallHandler<This, NameOf<This, F, CallTag<This>>>>): void;
+  <This, F extends CallHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
+}
+
+/** `handleCast`: `@handleCast('tag')`, or bare `@handleCast` (the method's name is the tag). */
+export interface HandleCast {
+  <const Tag extends string>(tag: Tag): CastDecorator<Tag>;
+  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & CastHandler<This, NameOf<This, F, CastTag<This>>>>): void;
+  <This, F extends CastHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
+}
+
+/** `handleInfo`: `@handleInfo('tag')`, or bare `@handleInfo` (the method's name is the tag). */
+export interface HandleInfo {
+  <const Tag extends string>(tag: Tag): InfoDecorator<Tag>;
+  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & InfoHandler<This, NameOf<This, F, HandledInfoTag<This>>>>): void;
+  <This, F extends InfoHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
+}
+
+/** `handleContinue`: `@handleContinue('tag')`, or bare `@handleContinue`. */
+export interface HandleContinue {
+  (tag: string): ContinueDecorator;
+  <This, F extends ContinueHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+  <This, F extends ContinueHandler<This>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+}
+
+/** `init`: `@init` (or `@init()`) on the method that builds the state from the start argument. */
+export interface Init {
+  (): Init;
+  <This, F extends InitHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+  <This, F extends InitHandler<This>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+}
+
+/** `terminate`: `@terminate` (or `@terminate()`) on the method run when the server exits. */
+export interface Terminate {
+  (): Terminate;
+  <This, F extends TerminateHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+  <This, F extends TerminateHandler<This>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
 }
 
 function isContext(x: unknown): x is DecoratorContext {
@@ -22,10 +112,19 @@ function writer(decorator: string, kind: HandlerKind, tag: string | undefined) {
     if (isContext(keyOrContext)) {
       const ctx = keyOrContext;
       const member = `${String(ctx.name ?? 'a class')}`;
+      if (ctx.kind !== 'class' && ctx.static) {
+        // A TC39 context does not name the class; a static initializer runs with `this` the class
+        // while it is still being defined, so the error can name `Class.member` as in the
+        // experimental standard, and is still thrown by the class definition.
+        const fix = ctx.kind === 'method' ? 'put it on an instance method, not a static one.' : `put it on an instance method, not on a static ${ctx.kind}.`;
+        ctx.addInitializer(function (this: unknown) {
+          throw new DecoratorError(decorator, `${(this as { name?: string }).name || 'a class'}.${member}`, fix);
+        });
+        return;
+      }
       if (ctx.kind !== 'method') {
         throw new DecoratorError(decorator, member, `put it on a method, not on a ${ctx.kind}.`);
       }
-      if (ctx.static) throw new DecoratorError(decorator, member, 'put it on an instance method, not a static one.');
       if (typeof ctx.name !== 'string' && kind !== 'init' && kind !== 'terminate' && tag === undefined) {
         throw new DecoratorError(decorator, member, `give the tag: @${decorator}('tag').`);
       }
@@ -84,16 +183,16 @@ function wrap(decorator: string, kind: HandlerKind, tag: string | undefined): Me
  * add(n: number, state: number) { return reply(state + n, state + n); }
  * ```
  */
-export const handleCall = tagged('handleCall', 'call');
+export const handleCall = tagged('handleCall', 'call') as HandleCall;
 
 /** Marks the method that handles casts tagged `tag` (or the method's name): `(payload, state)`. */
-export const handleCast = tagged('handleCast', 'cast');
+export const handleCast = tagged('handleCast', 'cast') as HandleCast;
 
 /** Marks the method that handles info messages (`GenServer.send`, timers, EXIT, DOWN) tagged `tag`. */
-export const handleInfo = tagged('handleInfo', 'info');
+export const handleInfo = tagged('handleInfo', 'info') as HandleInfo;
 
 /** Marks the method run by a `{ continue: tag }` return option, before any queued message. */
-export const handleContinue = tagged('handleContinue', 'continue');
+export const handleContinue = tagged('handleContinue', 'continue') as HandleContinue;
 
 function bare(decorator: string, kind: 'init' | 'terminate') {
   function dec(): MethodDecorator;
@@ -114,10 +213,10 @@ function bare(decorator: string, kind: 'init' | 'terminate') {
  * `noreply(state, options)`, `ignore()`, or a promise of one. Optional: without it the state is
  * the start argument. If it throws, `start` rejects with that error.
  */
-export const init = bare('init', 'init');
+export const init = bare('init', 'init') as Init;
 
 /** Marks the method run when the server stops or crashes: `(reason, state)`; may be async. */
-export const terminate = bare('terminate', 'terminate');
+export const terminate = bare('terminate', 'terminate') as Terminate;
 
 /**
  * Registers the server under its class: `start` uses the class as the name, and the class can be

@@ -8,6 +8,10 @@ import type { Process } from './process/process';
 import { startServer, type StartOptions } from './start';
 import * as sys from './sys';
 import { startTimer, type TimerRef } from './process/timers';
+import { PROTOCOL, type Infos, type InitArg, type PayloadOfInfo, type Protocol } from './types';
+
+/** `start`'s arguments: the protocol's `init` (optional when it may be undefined), then the options. */
+type StartArgs<T> = undefined extends InitArg<T> ? [arg?: InitArg<T>, options?: StartOptions] : [arg: InitArg<T>, options?: StartOptions];
 
 function own(server: GenServer<unknown>, method: string): Process {
   const ref = server.self as ServerRef | undefined;
@@ -31,22 +35,32 @@ function own(server: GenServer<unknown>, method: string): Process {
  * ```
  *
  * Each running server handles one message at a time, in arrival order, even while an async
- * handler awaits. `State` is the type of its state.
+ * handler awaits. `State` is the type of its state. `P`, optional, declares what the server
+ * accepts (see `Protocol`); from it calls, casts, sends, `start` and handlers are checked:
+ *
+ * ```ts
+ * class Adder extends GenServer<number, { calls: { add: [payload: number, reply: number] } }> {
+ *   @handleCall('add') add(n: number, sum: number) { return reply(sum + n, sum + n); }
+ * }
+ * const sum = await GenServer.call(ref, 'add', 10); // sum: number
+ * ```
  */
-export abstract class GenServer<State = unknown> {
+export abstract class GenServer<State = unknown, P extends Protocol = Protocol> {
   /** This server's own ref (set before `@init` runs). */
   declare readonly self: ServerRef<this>;
   /** Phantom: the state type, for typed handlers. */
   declare readonly __state?: State;
+  /** Phantom: what the server accepts, for typed clients and handlers. */
+  declare readonly [PROTOCOL]?: P;
 
   /**
    * Starts a server of this class: runs `@init` with `arg` and resolves to its ref once init has
    * finished (to `undefined` if init returns `ignore()`). Rejects with init's error if init throws,
    * `AlreadyStartedError` if the name is taken, `StartTimeoutError` past `options.timeout`.
    * Options (all optional): `name` (default none; the class for `@singleton`), `timeout` (Infinity),
-   * `maxMailbox` (Infinity), `trace` (false).
+   * `maxMailbox` (Infinity), `trace` (false). `arg` has the protocol's `init` type, if it declares one.
    */
-  static start<T extends GenServer>(this: new () => T, arg?: unknown, options?: StartOptions): Promise<ServerRef<T>> {
+  static start<T extends GenServer>(this: new () => T, ...[arg, options]: StartArgs<T>): Promise<ServerRef<T>> {
     return startServer(this, GenServer, arg, options, false) as Promise<ServerRef<T>>;
   }
 
@@ -54,7 +68,7 @@ export abstract class GenServer<State = unknown> {
    * Like `start`, and links the new server to the server whose handler or init is running (a crash
    * of either ends the other). Outside any server it is `start`.
    */
-  static startLink<T extends GenServer>(this: new () => T, arg?: unknown, options?: StartOptions): Promise<ServerRef<T>> {
+  static startLink<T extends GenServer>(this: new () => T, ...[arg, options]: StartArgs<T>): Promise<ServerRef<T>> {
     return startServer(this, GenServer, arg, options, true) as Promise<ServerRef<T>>;
   }
 
@@ -62,20 +76,23 @@ export abstract class GenServer<State = unknown> {
    * Sends a call and resolves to the reply: `GenServer.call(ref, 'add', 10)`. `timeout` defaults to
    * 5000 ms (Infinity waits forever). Rejects with `CallTimeoutError`, `NoProcError`,
    * `UnknownMessageError`, `CallingSelfError`, `MailboxFullError` or `ServerExitError`.
+   * To a server that declares its calls, the tag must be one of them, the payload has its type
+   * (and may be left out when it may be `undefined`), and the promise resolves to its reply type.
    */
-  static call: (server: client.ServerTarget, tag: string, payload?: unknown, timeout?: number) => Promise<unknown> = client.call;
+  static call: typeof client.call = client.call;
 
   /** Sends a cast: fire and forget. Returns `undefined` and never throws; a dead target drops it. */
-  static cast: (server: client.ServerTarget, tag: string, payload?: unknown) => void = client.cast;
+  static cast: typeof client.cast = client.cast;
 
   /** Sends an info message, handled by `@handleInfo(tag)`. Never throws; a dead target drops it. */
-  static send: (server: client.ServerTarget, tag: string, payload?: unknown) => void = client.send;
+  static send: typeof client.send = client.send;
 
   /**
    * Answers a call later, from any code that holds its `from` (the third argument of a call
    * handler that returned `noreply`). A second answer, or one after the caller timed out, is dropped.
+   * On a typed server, `from` carries the call's reply type and `value` must have it.
    */
-  static reply: (from: client.From, value: unknown) => void = client.reply;
+  static reply: typeof client.reply = client.reply;
 
   /**
    * Stops a server: `terminate` runs with `reason` (default `'normal'`), and the promise resolves once
@@ -84,8 +101,11 @@ export abstract class GenServer<State = unknown> {
    */
   static stop: (server: client.ServerTarget, reason?: unknown, timeout?: number) => Promise<void> = client.stop;
 
-  /** The ref registered under `name`, or `undefined`. */
-  static whereis: <S = unknown>(name: string | (abstract new () => S) | ViaName) => ServerRef<S> | undefined = client.whereis;
+  /**
+   * The ref registered under `name`, or `undefined`. A `@singleton` class's ref carries the class's
+   * type; for another name, say it: `GenServer.whereis<Counter>('my_counter')`.
+   */
+  static whereis: typeof client.whereis = client.whereis;
 
   /** Whether the server is alive (starting, running or terminating). */
   static isAlive: (server: client.ServerTarget) => boolean = client.isAlive;
@@ -113,13 +133,13 @@ export abstract class GenServer<State = unknown> {
   static cancelTimer: (timer: TimerRef) => boolean = client.cancelTimer;
 
   /** The server's state, read between two messages (like `:sys.get_state`). Default timeout 5000 ms. */
-  static getState: (server: client.ServerTarget, timeout?: number) => Promise<unknown> = sys.getState;
+  static getState: typeof sys.getState = sys.getState;
 
   /**
    * Replaces the server's state with `fn(state)` between two messages and resolves to the new state.
    * If `fn` throws, the state is unchanged and the promise rejects with that error.
    */
-  static replaceState: <S>(server: client.ServerTarget, fn: (state: S) => S, timeout?: number) => Promise<S> = sys.replaceState;
+  static replaceState: typeof sys.replaceState = sys.replaceState;
 
   /** A synchronous snapshot: name, status, mailbox length, links, monitors, counters. Never waits. */
   static info: (server: client.ServerTarget) => sys.ServerInfo = sys.info;
@@ -129,9 +149,10 @@ export abstract class GenServer<State = unknown> {
 
   /**
    * Delivers `@handleInfo(tag)` with `payload` to this server after `ms`. Returns a handle for
-   * `GenServer.cancelTimer`. The timer dies with the server.
+   * `GenServer.cancelTimer`. The timer dies with the server. On a typed server the tag is one of
+   * its declared infos and the payload has its type.
    */
-  sendAfter(tag: string, payload: unknown, ms: number): TimerRef {
+  sendAfter<K extends keyof Infos<P> & string>(tag: K, payload: PayloadOfInfo<P, K>, ms: number): TimerRef {
     const proc = own(this, 'sendAfter');
     if (typeof tag !== 'string') throw new ArgumentError('tag', tag, 'a string');
     if (!(typeof ms === 'number' && ms >= 0 && ms !== Infinity)) throw new ArgumentError('ms', ms, 'a finite number >= 0');

@@ -14,6 +14,7 @@ export { DynamicSupervisor, type DynamicSupervisorOptions } from './dynamic_supe
 export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry';
 export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './child_spec';
 export type { ViaName } from './process/names';
+export type { Protocol, CallReply, CallPayload, CastPayload, InfoPayload, CallTag, CastTag, InfoTag, StateOf, ProtocolOf } from './types';
 export {
   GenServerError,
   CallTimeoutError,

@@ -62,13 +62,19 @@ export interface Ignore extends Return {
   readonly kind: 'ignore';
 }
 
+/**
+ * Any value. As a type parameter's constraint it keeps literal types (`'busy'`, `0`) instead of
+ * widening them, so `noreply('busy')` fits a state typed `'idle' | 'busy'`.
+ */
+type Value = {} | null | undefined;
+
 /** Answers a call with `value` and keeps `state`. Only call handlers may reply. */
-export function reply<R, S>(value: R, state: S, options?: ReturnOptions): Reply<R, S> {
+export function reply<R extends Value, S extends Value>(value: R, state: S, options?: ReturnOptions): Reply<R, S> {
   return new Return('reply', state, value, undefined, true, options) as Reply<R, S>;
 }
 
 /** Keeps `state` without replying (a call is then answered later with `GenServer.reply`). */
-export function noreply<S>(state: S, options?: ReturnOptions): NoReply<S> {
+export function noreply<S extends Value>(state: S, options?: ReturnOptions): NoReply<S> {
   return new Return('noreply', state, undefined, undefined, false, options) as NoReply<S>;
 }
 
@@ -76,7 +82,7 @@ export function noreply<S>(state: S, options?: ReturnOptions): NoReply<S> {
  * Stops the server with `reason` after this message. From a call handler, pass a third argument to
  * answer the caller; without it the caller rejects with `ServerExitError`.
  */
-export function stop<S, R = never>(reason: unknown, state: S, ...replyValue: [] | [R]): Stop<S, R> {
+export function stop<S extends Value, R extends Value = never>(reason: unknown, state: S, ...replyValue: [] | [R]): Stop<S, R> {
   return new Return('stop', state, replyValue[0], reason, replyValue.length > 0, undefined) as Stop<S, R>;
 }
 

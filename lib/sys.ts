@@ -46,13 +46,24 @@ function system(server: ServerTarget, tag: string, payload: unknown, timeout: nu
   return request(server, proc, SYSTEM, tag, payload, timeout);
 }
 
+/** A ref or class whose server's state has type `S` (inferred from the class's `GenServer<S>`). */
+type StateTarget<S> = ServerRef<{ readonly __state?: S }> | (abstract new (...args: never[]) => { readonly __state?: S });
+/** The state type `fn` works on: the server's declared state, or what `fn` says for an untyped server. */
+type Known<S, F> = unknown extends S ? F : S;
+
+export function getState<S = unknown>(server: StateTarget<S> | ServerTarget, timeout?: number): Promise<S>;
 export function getState(server: ServerTarget, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
   return system(server, 'getState', undefined, timeout);
 }
 
-export function replaceState<S>(server: ServerTarget, fn: (state: S) => S, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<S> {
+export function replaceState<S = unknown, F = S>(
+  server: StateTarget<S> | ServerTarget,
+  fn: (state: Known<S, F>) => Known<S, F>,
+  timeout?: number,
+): Promise<Known<S, F>>;
+export function replaceState(server: ServerTarget, fn: (state: unknown) => unknown, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
   if (typeof fn !== 'function') return Promise.reject(new ArgumentError('fn', fn, 'a function (state) => newState'));
-  return system(server, 'replaceState', fn, timeout) as Promise<S>;
+  return system(server, 'replaceState', fn, timeout);
 }
 
 export function info(server: ServerTarget): ServerInfo {

@@ -1,4 +1,5 @@
 import type { DownMessage, ExitMessage } from './process/links';
+import type { ServerRef } from './process/ref';
 import type { Ignore, NoReply, Reply, Stop } from './returns';
 
 // Types only: a server's protocol, declared once as `GenServer`'s second type parameter, and
@@ -50,30 +51,50 @@ export type StateOf<S> = S extends { readonly __state?: infer T } ? T : unknown;
 export type IsTyped<P> = Protocol extends P ? false : true;
 
 type Part<T> = [T] extends [object] ? T : {};
+/** The parts of a protocol; a part left out is `{}`: no tags. */
 export type Calls<P> = P extends { readonly calls?: infer C } ? Part<NonNullable<C>> : {};
 export type Casts<P> = P extends { readonly casts?: infer C } ? Part<NonNullable<C>> : {};
 export type Infos<P> = P extends { readonly infos?: infer C } ? Part<NonNullable<C>> : {};
 
 // ---- the client side ----------------------------------------------------------------------------
 
-/** The call tags a server accepts (`string` for an untyped one). */
+/**
+ * What a server type carries its protocol in. The client functions infer `P` from a ref through
+ * it (rather than taking the server type `S` and computing `ProtocolOf<S>`), so that a ref typed
+ * `ServerRef<this>` — `this.self` inside a server — resolves to its class's protocol too.
+ */
+export interface Carrier<P> {
+  readonly [PROTOCOL]?: P;
+}
+/** A ref or class that carries protocol `P`; client functions also take any `ServerTarget`. */
+export type TypedTarget<P> = ServerRef<Carrier<P>> | (abstract new (...args: never[]) => Carrier<P>);
+
+type EntryPayload<E> = E extends readonly [infer A, unknown] ? A : unknown;
+type EntryReply<E> = E extends readonly [unknown, infer R] ? R : unknown;
+
+/** The payload of call `K` in protocol `P`. */
+export type PayloadOfCall<P, K extends string> = EntryPayload<Calls<P>[K & keyof Calls<P>]>;
+/** What call `K` of protocol `P` replies. */
+export type ReplyOfCall<P, K extends string> = EntryReply<Calls<P>[K & keyof Calls<P>]>;
+/** The payload of cast `K` in protocol `P`. */
+export type PayloadOfCast<P, K extends string> = Casts<P>[K & keyof Casts<P>];
+/** The payload of info `K` in protocol `P`. */
+export type PayloadOfInfo<P, K extends string> = Infos<P>[K & keyof Infos<P>];
+
+/** The call tags a server type accepts (`string` for an untyped one). */
 export type CallTag<S> = keyof Calls<ProtocolOf<S>> & string;
-/** The cast tags a server accepts. */
+/** The cast tags a server type accepts. */
 export type CastTag<S> = keyof Casts<ProtocolOf<S>> & string;
-/** The info tags `GenServer.send` may deliver to a server. */
+/** The info tags `GenServer.send` may deliver to a server type. */
 export type InfoTag<S> = keyof Infos<ProtocolOf<S>> & string;
-
-type PayloadOfCall<E> = E extends readonly [infer A, unknown] ? A : unknown;
-type ReplyOfCall<E> = E extends readonly [unknown, infer R] ? R : unknown;
-
-/** The payload of call `K`. */
-export type CallPayload<S, K extends string> = PayloadOfCall<Calls<ProtocolOf<S>>[K & keyof Calls<ProtocolOf<S>>]>;
-/** What call `K` replies. */
-export type CallReply<S, K extends string> = ReplyOfCall<Calls<ProtocolOf<S>>[K & keyof Calls<ProtocolOf<S>>]>;
-/** The payload of cast `K`. */
-export type CastPayload<S, K extends string> = Casts<ProtocolOf<S>>[K & keyof Casts<ProtocolOf<S>>];
-/** The payload of info `K`. */
-export type InfoPayload<S, K extends string> = Infos<ProtocolOf<S>>[K & keyof Infos<ProtocolOf<S>>];
+/** The payload of call `K` of a server type. */
+export type CallPayload<S, K extends string> = PayloadOfCall<ProtocolOf<S>, K>;
+/** What call `K` of a server type replies. */
+export type CallReply<S, K extends string> = ReplyOfCall<ProtocolOf<S>, K>;
+/** The payload of cast `K` of a server type. */
+export type CastPayload<S, K extends string> = PayloadOfCast<ProtocolOf<S>, K>;
+/** The payload of info `K` of a server type. */
+export type InfoPayload<S, K extends string> = PayloadOfInfo<ProtocolOf<S>, K>;
 
 /** A payload may be left out when it may be `undefined` (`void`, `undefined`, `unknown`). */
 export type PayloadArg<T> = undefined extends T ? [payload?: T] : [payload: T];
@@ -87,8 +108,11 @@ export type InitArg<S> = ProtocolOf<S> extends { readonly init?: infer A } ? ('i
 
 type Awaitable<T> = T | PromiseLike<T>;
 
-/** A method of `This`; what TC39 decorator contexts require of the decorated value. */
-export type Method<This> = (this: This, ...args: never[]) => unknown;
+/**
+ * Any method of `This`: what a TC39 decorator context requires of the decorated value. Declared
+ * as a method so that its parameters compare bivariantly: every method fits, whatever it takes.
+ */
+export type Method<This> = { method(this: This, ...args: unknown[]): unknown }['method'];
 
 /** An opaque handle on a call in progress, for a deferred `GenServer.reply(from, value)`; `R` is the reply type. */
 export interface From<R = unknown> {
@@ -129,7 +153,7 @@ export type CastHandler<This, Tag extends string> = Tag extends CastTag<This>
       this: This,
       payload: Checked<ProtocolOf<This>, CastPayload<This, Tag>>,
       state: StateParam<StateOf<This>>,
-    ) => Result<ProtocolOf<This>, NoReturn<StateOf<This>>>
+    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>>>
   : Method<This> & { 'error: not a cast of this server': Tag; 'casts it accepts': keyof Casts<ProtocolOf<This>> & string };
 
 /** The info tags a `@handleInfo` method may take: the declared ones and the runtime's own. */
@@ -144,20 +168,23 @@ export type InfoHandler<This, Tag extends string> = Tag extends HandledInfoTag<T
       this: This,
       payload: Checked<ProtocolOf<This>, HandledInfoPayload<This, Tag>>,
       state: StateParam<StateOf<This>>,
-    ) => Result<ProtocolOf<This>, NoReturn<StateOf<This>>>
-  : Method<This> & { 'error: not an info of this server': Tag; 'infos it accepts': (keyof Infos<ProtocolOf<This>> & string) | keyof BuiltinInfos };
+    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>>>
+  : Method<This> & { 'error: not an info of this server': Tag; 'infos it accepts': (keyof Infos<ProtocolOf<This>> & string) | 'EXIT' | 'DOWN' | 'timeout' };
 
 /** The shape of a `@handleContinue` method: its tag and payload are not part of the protocol. */
 export type ContinueHandler<This> = (
   this: This,
   payload: never,
   state: StateParam<StateOf<This>>,
-) => Result<ProtocolOf<This>, NoReturn<StateOf<This>>>;
+) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>>>;
 
-/** The shape of an `@init` method: the start argument in, the state (or a return value) out. */
+/**
+ * The shape of an `@init` method: the start argument in (checked when the protocol declares
+ * `init`), the state (or a return value) out.
+ */
 export type InitHandler<This> = (
   this: This,
-  arg: Checked<ProtocolOf<This>, InitArg<This>>,
+  arg: 'init' extends keyof ProtocolOf<This> ? Checked<ProtocolOf<This>, InitArg<This>> : never,
 ) => Result<ProtocolOf<This>, StateOf<This> | NoReply<StateOf<This>> | Ignore | Stop<StateOf<This>, never>>;
 
 /** The shape of a `@terminate` method: `(reason, state)`. */
@@ -166,7 +193,7 @@ export type TerminateHandler<This> = (this: This, reason: Checked<ProtocolOf<Thi
 /** What a call handler may return (or resolve to). */
 export type CallReturn<R, S> = Reply<R, S> | NoReply<S> | Stop<S, R>;
 /** What a cast, info or continue handler may return (or resolve to): no reply. */
-export type NoReturn<S> = NoReply<S> | Stop<S, never>;
+export type ReturnWithoutReply<S> = NoReply<S> | Stop<S, never>;
 
 /**
  * The public method names of `This` whose type is `F`: how a bare `@handleCall` finds its tag
