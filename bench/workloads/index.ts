@@ -1,0 +1,21 @@
+import type { Workload } from '../workload';
+import { casts } from './casts';
+import { calls64, calls8 } from './concurrent_calls';
+import { eventLoopCheap, eventLoopSlow } from './event_loop';
+import { idleHeap } from './idle_heap';
+import { queuedCasts } from './queued_casts';
+import { sequentialCalls } from './sequential_calls';
+import { startStop } from './start_stop';
+
+/** Every workload, in the order `npm run bench` runs and prints them. */
+export const workloads: readonly Workload[] = [
+  sequentialCalls,
+  calls8,
+  calls64,
+  casts,
+  startStop,
+  queuedCasts,
+  idleHeap,
+  eventLoopCheap,
+  eventLoopSlow,
+];
