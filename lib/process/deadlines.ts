@@ -26,7 +26,8 @@ export class DeadlineList {
   constructor(readonly duration: number) {}
 
   add(node: DeadlineNode): void {
-    node.expires = coarseNow() + this.duration;
+    // A whole number keeps `expires` a small integer in every Message (a double would be boxed).
+    node.expires = Math.ceil(coarseNow() + this.duration);
     node.list = this;
     node.next = undefined;
     node.prev = this.tail;

@@ -19,6 +19,9 @@ const SLICE_MS = 5;
 const MAX_CHECK_EVERY = 64;
 
 const runQueue = new Queue<Runnable>(64);
+// `queueMicrotask` wraps every callback in an AsyncResource (~80 ns); a reaction on a settled promise
+// is a plain microtask (~30 ns). Same queue, same ordering.
+const settled = Promise.resolve();
 let flushQueued = false;
 let flushing = false;
 
@@ -41,6 +44,8 @@ function refresh(): void {
   if (!fresh) {
     fresh = true;
     sliceStart = t;
+    // A new turn may bring slow handlers after cheap ones: start by checking the clock often.
+    checkEvery = 4;
     setImmediate(newTurn);
   } else if (t - sliceStart > SLICE_MS) {
     yielding = true;
@@ -72,7 +77,7 @@ export function schedule(p: Runnable): void {
   if (flushing || flushQueued) return;
   flushQueued = true;
   if (yielding) return; // newTurn() flushes
-  queueMicrotask(flush);
+  settled.then(flush);
 }
 
 function flush(): void {
@@ -90,6 +95,6 @@ function flush(): void {
   }
   if (runQueue.length > 0 && !flushQueued) {
     flushQueued = true;
-    if (!yielding) queueMicrotask(flush);
+    if (!yielding) settled.then(flush);
   }
 }
