@@ -1,7 +1,7 @@
 import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from './errors';
 import { context } from './process/context';
 import { addDeadline } from './process/deadlines';
-import { CALL, CAST, INFO, Message, STOP } from './process/message';
+import { CALL, CAST, CallMessage, INFO, Message, STOP } from './process/message';
 import { ViaName, whereisProcess } from './process/names';
 import { DEAD, settle, type Process } from './process/process';
 import { PROC, ServerRef } from './process/ref';
@@ -47,7 +47,7 @@ export function checkTimeout(argument: string, value: unknown): string | undefin
 
 /** Sends a request that is answered like a call (user lane for calls, control lane for system requests). */
 export function request(server: unknown, proc: Process, kind: number, tag: string, payload: unknown, timeout: number): Promise<unknown> {
-  const msg = new Message(kind, tag, payload, server);
+  const msg = new CallMessage(kind, tag, payload, server);
   const promise = new Promise<unknown>((resolve, reject) => {
     msg.resolve = resolve;
     msg.reject = reject;
@@ -105,7 +105,7 @@ export function send(server: ServerTarget, tag: string, payload?: unknown): void
 
 export function reply<R>(from: From<R>, value: NoInfer<R>): void;
 export function reply(from: From, value: unknown): void {
-  if (!(from instanceof Message) || from.kind !== CALL) {
+  if (!(from instanceof CallMessage) || from.kind !== CALL) {
     throw new ArgumentError('from', from, 'the third argument a @handleCall method received');
   }
   if (from.owner !== undefined) from.owner.replyTo(from, value);

@@ -38,6 +38,8 @@ export interface Router {
   readonly casts: ReadonlyMap<string, Handler>;
   readonly infos: ReadonlyMap<string, Handler>;
   readonly continues: ReadonlyMap<string, Handler>;
+  /** The last lookup (message kind and tag → handler): servers mostly get runs of one message. */
+  readonly last: { kind: number; tag: string | undefined; handler: Handler | undefined };
 }
 
 type Metadata = Record<PropertyKey, unknown>;
@@ -140,6 +142,7 @@ export function routerFor(cls: Function, root: Function): Router {
     casts: maps.cast,
     infos: maps.info,
     continues: maps.continue,
+    last: { kind: -1, tag: undefined, handler: undefined },
   };
   routers.set(cls, router);
   return router;

@@ -1,15 +1,18 @@
 /**
- * What a handler returns. One runtime class for all of them keeps the dispatcher's checks
- * monomorphic (one `instanceof`, one field read); the exported types tell them apart.
+ * What a handler returns. `noreply(state)`, by far the most common, is a two-field object: one is
+ * allocated per message, and in a server draining a long mailbox that allocation is most of the
+ * garbage collector's work. Replies, options and stops use small subclasses; the dispatcher reads
+ * the fields it needs, which are undefined on the shapes that lack them.
  */
 export class Return {
+  declare readonly value: unknown;
+  declare readonly reason: unknown;
+  declare readonly hasReply: boolean | undefined;
+  declare readonly options: ReturnOptions | undefined;
+
   constructor(
     readonly kind: 'reply' | 'noreply' | 'stop' | 'ignore',
     readonly state: unknown,
-    readonly value: unknown,
-    readonly reason: unknown,
-    readonly hasReply: boolean,
-    readonly options: ReturnOptions | undefined,
   ) {}
 
   /** Prints as the call that made it, e.g. `reply(1, 1)`, in error messages and logs. */
@@ -26,6 +29,30 @@ export class Return {
       default:
         return 'ignore()';
     }
+  }
+}
+
+/** `reply(value, state, options?)` and `noreply(state, options)`. */
+class WithValue extends Return {
+  constructor(
+    kind: 'reply' | 'noreply',
+    state: unknown,
+    override readonly value: unknown,
+    override readonly options: ReturnOptions | undefined,
+  ) {
+    super(kind, state);
+  }
+}
+
+/** `stop(reason, state, reply?)`. */
+class Stopping extends Return {
+  constructor(
+    state: unknown,
+    override readonly reason: unknown,
+    override readonly value: unknown,
+    override readonly hasReply: boolean,
+  ) {
+    super('stop', state);
   }
 }
 
@@ -70,12 +97,12 @@ type Value = {} | null | undefined;
 
 /** Answers a call with `value` and keeps `state`. Only call handlers may reply. */
 export function reply<R extends Value, S extends Value>(value: R, state: S, options?: ReturnOptions): Reply<R, S> {
-  return new Return('reply', state, value, undefined, true, options) as Reply<R, S>;
+  return new WithValue('reply', state, value, options) as Reply<R, S>;
 }
 
 /** Keeps `state` without replying (a call is then answered later with `GenServer.reply`). */
 export function noreply<S extends Value>(state: S, options?: ReturnOptions): NoReply<S> {
-  return new Return('noreply', state, undefined, undefined, false, options) as NoReply<S>;
+  return (options === undefined ? new Return('noreply', state) : new WithValue('noreply', state, undefined, options)) as NoReply<S>;
 }
 
 /**
@@ -83,11 +110,11 @@ export function noreply<S extends Value>(state: S, options?: ReturnOptions): NoR
  * answer the caller; without it the caller rejects with `ServerExitError`.
  */
 export function stop<S extends Value, R extends Value = never>(reason: unknown, state: S, ...replyValue: [] | [R]): Stop<S, R> {
-  return new Return('stop', state, replyValue[0], reason, replyValue.length > 0, undefined) as Stop<S, R>;
+  return new Stopping(state, reason, replyValue[0], replyValue.length > 0) as Stop<S, R>;
 }
 
 /** From `@init`: do not start; `start` resolves to `undefined` and nothing is registered. */
 export function ignore(): Ignore {
   return IGNORE;
 }
-const IGNORE = new Return('ignore', undefined, undefined, undefined, false, undefined) as Ignore;
+const IGNORE = new Return('ignore', undefined) as Ignore;

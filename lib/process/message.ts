@@ -15,19 +15,10 @@ export const SYSTEM = 5;
 export const KIND_NAMES = ['call', 'cast', 'info', 'continue', 'stop', 'system'] as const;
 
 /**
- * One message. A call's message is also its `from` handle and its deadline node, so a call
- * allocates this object and its promise, nothing else.
+ * One message: a cast, an info, a continue or a stop request. Four fields, so a long mailbox of
+ * casts stays small (its size is what the garbage collector copies).
  */
-export class Message implements DeadlineNode {
-  expires = 0;
-  prev: DeadlineNode | undefined = undefined;
-  next: DeadlineNode | undefined = undefined;
-  list: DeadlineList | undefined = undefined;
-  resolve: ((value: unknown) => void) | undefined = undefined;
-  reject: ((error: unknown) => void) | undefined = undefined;
-  /** The process holding this call for a deferred reply; set only then. */
-  owner: { replyTo(msg: Message, value: unknown): void } | undefined = undefined;
-
+export class Message {
   constructor(
     readonly kind: number,
     readonly tag: string,
@@ -35,6 +26,21 @@ export class Message implements DeadlineNode {
     /** The server as the sender named it (ref, name or class), for error messages. */
     readonly target: unknown,
   ) {}
+}
+
+/**
+ * A call (or a system request, answered the same way). Its message is also its `from` handle and
+ * its deadline node, so a call allocates this object and its promise, nothing else.
+ */
+export class CallMessage extends Message implements DeadlineNode {
+  expires = 0;
+  prev: DeadlineNode | undefined = undefined;
+  next: DeadlineNode | undefined = undefined;
+  list: DeadlineList | undefined = undefined;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((error: unknown) => void) | undefined = undefined;
+  /** The process holding this call for a deferred reply; set only then. */
+  owner: { replyTo(msg: CallMessage, value: unknown): void } | undefined = undefined;
 
   expire(duration: number): void {
     const reject = this.reject;

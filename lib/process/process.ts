@@ -6,7 +6,7 @@ import { Return, type ReturnOptions } from '../returns';
 import { context } from './context';
 import { removeDeadline } from './deadlines';
 import { link, notifyExit, type MonitorRef } from './links';
-import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM } from './message';
+import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, type CallMessage } from './message';
 import { registerName, unregisterName, type Name } from './names';
 import { Queue } from './queue';
 import { ServerRef } from './ref';
@@ -72,7 +72,7 @@ export class Process implements Runnable {
   private continuation: Message | undefined = undefined;
   private idleTimer: NodeJS.Timeout | undefined = undefined;
   /** Calls taken off the queue whose reply is deferred (`noreply`), to reject if the server dies. */
-  private pending: Set<Message> | undefined = undefined;
+  private pending: Set<CallMessage> | undefined = undefined;
   private exitWaiters: ((reason: unknown) => void)[] | undefined = undefined;
   private lastMessage: Message | undefined = undefined;
 
@@ -297,27 +297,36 @@ export class Process implements Runnable {
 
   /** `:sys`-style requests, served between two messages. */
   private system(msg: Message): void {
-    if (msg.tag === 'getState') return settle(msg, this.state);
+    const request = msg as CallMessage;
+    if (msg.tag === 'getState') return settle(request, this.state);
     try {
       const next = (msg.payload as (state: unknown) => unknown)(this.state);
       this.state = next;
-      settle(msg, next);
+      settle(request, next);
     } catch (error) {
-      reject(msg, error);
+      reject(request, error);
     }
   }
 
   private handle(msg: Message): void {
     const router = this.router;
     const kind = msg.kind;
-    const handler =
-      kind === CALL
-        ? router.calls.get(msg.tag)
-        : kind === CAST
-          ? router.casts.get(msg.tag)
-          : kind === INFO
-            ? router.infos.get(msg.tag)
-            : router.continues.get(msg.tag);
+    const last = router.last;
+    let handler: Handler | undefined;
+    if (last.kind === kind && last.tag === msg.tag) handler = last.handler;
+    else {
+      handler =
+        kind === CALL
+          ? router.calls.get(msg.tag)
+          : kind === CAST
+            ? router.casts.get(msg.tag)
+            : kind === INFO
+              ? router.infos.get(msg.tag)
+              : router.continues.get(msg.tag);
+      last.kind = kind;
+      last.tag = msg.tag;
+      last.handler = handler;
+    }
     if (this.tracing) this.trace(`in: ${KIND_NAMES[kind]} '${msg.tag}' ${show(msg.payload)}`);
     if (handler === undefined) return this.unknown(msg);
     this.lastMessage = msg;
@@ -368,21 +377,21 @@ export class Process implements Runnable {
         if (msg.kind !== CALL) return this.badReturn(result, msg, handler);
         this.state = result.state;
         if (this.tracing) this.trace(`out: reply ${show(result.value)}, state ${show(result.state)}`);
-        settle(msg, result.value);
+        settle(msg as CallMessage, result.value);
         break;
       case 'noreply':
         this.state = result.state;
         if (this.tracing) this.trace(`noreply, state ${show(result.state)}`);
-        if (msg.kind === CALL && msg.resolve !== undefined) {
-          msg.owner = this;
-          (this.pending ??= new Set()).add(msg);
+        if (msg.kind === CALL && (msg as CallMessage).resolve !== undefined) {
+          (msg as CallMessage).owner = this;
+          (this.pending ??= new Set()).add(msg as CallMessage);
         }
         break;
       case 'stop':
         this.state = result.state;
         if (this.tracing) this.trace(`stop ${describeReason(result.reason)}, state ${show(result.state)}`);
         // A call stopped without a reply value: its caller is told the server exited (ServerExitError).
-        if (msg.kind === CALL && result.hasReply) this.shutdown(result.reason, msg, result.value);
+        if (msg.kind === CALL && result.hasReply) this.shutdown(result.reason, msg as CallMessage, result.value);
         else this.shutdown(result.reason, undefined, undefined, msg);
         return;
       default:
@@ -427,7 +436,7 @@ export class Process implements Runnable {
   private unknown(msg: Message): void {
     this.handled++;
     if (msg.kind === CALL) {
-      reject(msg, new UnknownMessageError(msg.target, msg.tag, [...this.router.calls.keys()]));
+      reject(msg as CallMessage, new UnknownMessageError(msg.target, msg.tag, [...this.router.calls.keys()]));
       return;
     }
     if (msg.kind === CONTINUE) {
@@ -448,7 +457,7 @@ export class Process implements Runnable {
   }
 
   /** Deferred reply from `GenServer.reply(from, value)`. */
-  replyTo(msg: Message, value: unknown): void {
+  replyTo(msg: CallMessage, value: unknown): void {
     this.pending?.delete(msg);
     if (this.tracing) this.trace(`out: deferred reply ${show(value)}`);
     settle(msg, value);
@@ -468,13 +477,13 @@ export class Process implements Runnable {
    * Exits with `reason`: runs terminate (awaiting it if async), then dies. `replyMsg` is answered
    * with `replyValue` after terminate (OTP's order); `culprit`'s caller is told the server exited.
    */
-  shutdown(reason: unknown, replyMsg: Message | undefined, replyValue?: unknown, culprit?: Message): void {
+  shutdown(reason: unknown, replyMsg: CallMessage | undefined, replyValue?: unknown, culprit?: Message): void {
     if (this.status >= TERMINATING) return;
     this.status = TERMINATING;
     this.continuation = undefined;
     if (this.idleTimer !== undefined) this.cancelIdle();
-    if (culprit !== undefined && culprit.kind === CALL && culprit.resolve !== undefined) {
-      (this.pending ??= new Set()).add(culprit);
+    if (culprit !== undefined && culprit.kind === CALL && (culprit as CallMessage).resolve !== undefined) {
+      (this.pending ??= new Set()).add(culprit as CallMessage);
     }
     if (!isCleanReason(reason)) this.report(reason, culprit ?? this.lastMessage);
     const terminate = this.router.terminate;
@@ -537,13 +546,13 @@ export class Process implements Runnable {
     }
     // The call being handled (killed mid-handler, maybe while it awaits) is neither queued nor pending.
     const handling = this.lastMessage;
-    if (handling !== undefined && handling.kind === CALL) reject(handling, new ServerExitError(handling.target, reason));
+    if (handling !== undefined && handling.kind === CALL) reject(handling as CallMessage, new ServerExitError(handling.target, reason));
     if (this.user) {
-      for (const msg of this.user.drain()) if (msg.kind === CALL) reject(msg, new ServerExitError(msg.target, reason));
+      for (const msg of this.user.drain()) if (msg.kind === CALL) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
       this.user = undefined;
     }
     if (this.control) {
-      for (const msg of this.control.drain()) if (msg.kind === SYSTEM) reject(msg, new ServerExitError(msg.target, reason));
+      for (const msg of this.control.drain()) if (msg.kind === SYSTEM) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
       this.control = undefined;
     }
     notifyExit(this, reason);
@@ -567,7 +576,7 @@ export class Process implements Runnable {
 }
 
 /** Answers a call, once: a second answer, or one after the timeout, is dropped. */
-export function settle(msg: Message, value: unknown): void {
+export function settle(msg: CallMessage, value: unknown): void {
   const resolve = msg.resolve;
   if (resolve === undefined) return;
   if (msg.list !== undefined) removeDeadline(msg);
@@ -575,7 +584,7 @@ export function settle(msg: Message, value: unknown): void {
   resolve(value);
 }
 
-export function reject(msg: Message, error: unknown): void {
+export function reject(msg: CallMessage, error: unknown): void {
   const rejectFn = msg.reject;
   if (rejectFn === undefined) return;
   if (msg.list !== undefined) removeDeadline(msg);
