@@ -1,5 +1,5 @@
 import { ArgumentError, StopTimeoutError } from './errors';
-import { stop } from './client';
+import { noProc, processFor, stop, type ServerTarget } from './client';
 import { context } from './process/context';
 import { link, unlink } from './process/links';
 import type { Process } from './process/process';
@@ -172,4 +172,36 @@ export function checkIntensity(options: { maxRestarts?: unknown; maxSeconds?: un
     throw new ArgumentError('options.maxSeconds', maxSeconds, 'a finite number > 0');
   }
   return new RestartIntensity(maxRestarts, maxSeconds);
+}
+
+/** What a management call replies: an error travels back as a value, and `unwrap` throws it. */
+export type Outcome<T> = { ok: T } | { error: Error };
+
+export async function unwrap<T>(outcome: Promise<unknown>): Promise<T> {
+  const o = (await outcome) as Outcome<T>;
+  if ('error' in o) throw o.error;
+  return o.ok;
+}
+
+/** Checks an options object against the keys it may have; returns it as a record. */
+export function checkOptionKeys(options: unknown, keys: readonly string[], example: string): Record<string, unknown> {
+  if (typeof options !== 'object' || options === null) throw new ArgumentError('options', options, `an object such as ${example}`);
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!keys.includes(key)) throw new ArgumentError(`options.${key}`, o[key], `one of: ${keys.join(', ')}`);
+  }
+  return o;
+}
+
+/**
+ * The state of a running server of class `cls`, read synchronously (supervisors' and registries'
+ * reads). Throws NoProcError if it is not alive, ArgumentError if it is another kind of server.
+ */
+export function stateOfServer<S>(target: ServerTarget, cls: Function, what: string): S {
+  const proc = processFor(target);
+  if (proc === undefined || proc.isDead) throw noProc(target);
+  if (!(proc.server instanceof cls) || proc.state === undefined) {
+    throw new ArgumentError(what.charAt(0).toLowerCase() + what.slice(1), target, `the ref or name of a started ${what}`);
+  }
+  return proc.state as S;
 }

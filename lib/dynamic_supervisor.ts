@@ -1,5 +1,5 @@
-import { checkIntensity, shouldRestart, shutdownChild, startChildAs, toChildSpec, type ChildSpec, type ChildSpecInput, type FullChildSpec, type RestartIntensity } from './child_spec';
-import { call, noProc, processFor, type ServerTarget } from './client';
+import { checkIntensity, checkOptionKeys, shouldRestart, shutdownChild, startChildAs, stateOfServer, toChildSpec, unwrap, type ChildSpec, type ChildSpecInput, type FullChildSpec, type RestartIntensity } from './child_spec';
+import { call, type ServerTarget } from './client';
 import { handleCall, handleInfo, init, terminate } from './decorators';
 import { ArgumentError, ChildNotFoundError, ChildStartError, MaxChildrenError, describeReason } from './errors';
 import { GenServer } from './gen_server';
@@ -36,23 +36,12 @@ interface DynamicState {
   intensity: RestartIntensity;
 }
 
-type Outcome<T> = { ok: T } | { error: Error };
-async function unwrap<T>(outcome: Promise<unknown>): Promise<T> {
-  const o = (await outcome) as Outcome<T>;
-  if ('error' in o) throw o.error;
-  return o.ok;
-}
-
 const OPTION_KEYS = ['maxChildren', 'maxRestarts', 'maxSeconds', 'name'];
 const RETRY = '$dynamic_supervisor:retry';
 
 function checkOptions(options: unknown): DynamicSupervisorOptions {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw new ArgumentError('options', options, 'an object such as { maxChildren: 1000 }');
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.includes(key)) throw new ArgumentError(`options.${key}`, o[key], `one of: ${OPTION_KEYS.join(', ')}`);
-  }
+  const o = checkOptionKeys(options, OPTION_KEYS, '{ maxChildren: 1000 }');
   if (o.maxChildren !== undefined && !(typeof o.maxChildren === 'number' && o.maxChildren >= 0 && (Number.isInteger(o.maxChildren) || o.maxChildren === Infinity))) {
     throw new ArgumentError('options.maxChildren', o.maxChildren, 'a whole number >= 0 or Infinity');
   }
@@ -61,12 +50,7 @@ function checkOptions(options: unknown): DynamicSupervisorOptions {
 }
 
 function stateOf(sup: ServerTarget): DynamicState {
-  const proc = processFor(sup);
-  if (proc === undefined || proc.isDead) throw noProc(sup);
-  if (!(proc.server instanceof DynamicSupervisorServer) || proc.state === undefined) {
-    throw new ArgumentError('supervisor', sup, 'the ref or name of a started DynamicSupervisor');
-  }
-  return proc.state as DynamicState;
+  return stateOfServer(sup, DynamicSupervisorServer, 'DynamicSupervisor');
 }
 
 function startDynamic(options: unknown, linked: boolean): Promise<ServerRef<DynamicSupervisorServer>> {

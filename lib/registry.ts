@@ -1,3 +1,4 @@
+import { checkOptionKeys, stateOfServer } from './child_spec';
 import { noProc, processFor, type ServerTarget } from './client';
 import { init } from './decorators';
 import { AlreadyRegisteredError, ArgumentError, GenServerError, describeServer } from './errors';
@@ -136,10 +137,7 @@ class ViaResolver implements NameRegistry {
 }
 
 function tableOf(reg: ServerTarget): RegistryTable {
-  const proc = processFor(reg);
-  if (proc === undefined || proc.isDead) throw noProc(reg);
-  if (!(proc.server instanceof RegistryServer)) throw new ArgumentError('registry', reg, 'the ref or name of a started Registry');
-  return proc.state as RegistryTable;
+  return stateOfServer(reg, RegistryServer, 'Registry');
 }
 
 function running(fn: string): Process {
@@ -220,11 +218,7 @@ export class Registry {
 
 function startRegistry(options: unknown, linked: boolean): Promise<ServerRef<RegistryServer>> {
   try {
-    if (typeof options !== 'object' || options === null) throw new ArgumentError('options', options, "an object such as { keys: 'unique' }");
-    const o = options as Record<string, unknown>;
-    for (const key of Object.keys(o)) {
-      if (key !== 'keys' && key !== 'name') throw new ArgumentError(`options.${key}`, o[key], 'one of: keys, name');
-    }
+    const o = checkOptionKeys(options, ['keys', 'name'], "{ keys: 'unique' }");
     if (o.keys !== 'unique' && o.keys !== 'duplicate') throw new ArgumentError('options.keys', o.keys, "'unique' or 'duplicate'");
     const startOptions = o.name === undefined ? undefined : { name: o.name as Name };
     return startServer(RegistryServer, GenServer, o.keys, startOptions, linked) as Promise<ServerRef<RegistryServer>>;

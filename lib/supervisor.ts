@@ -1,6 +1,9 @@
 import {
   checkIntensity,
+  checkOptionKeys,
   shouldRestart,
+  stateOfServer,
+  unwrap,
   shutdownChild,
   startChildAs,
   toChildSpec,
@@ -10,7 +13,7 @@ import {
   type FullChildSpec,
   type RestartIntensity,
 } from './child_spec';
-import { call, noProc, processFor, type ServerTarget } from './client';
+import { call, type ServerTarget } from './client';
 import { ArgumentError, ChildNotFoundError, ChildRunningError, ChildStartError, DuplicateChildError, describeReason } from './errors';
 import { handleCall, handleInfo, init, terminate } from './decorators';
 import { GenServer } from './gen_server';
@@ -61,26 +64,13 @@ interface SupervisorState {
   intensity: RestartIntensity;
 }
 
-/** Replies of management calls: an error is carried back and thrown by the client function. */
-type Outcome<T> = { ok: T } | { error: Error };
-
-async function unwrap<T>(outcome: Promise<unknown>): Promise<T> {
-  const o = (await outcome) as Outcome<T>;
-  if ('error' in o) throw o.error;
-  return o.ok;
-}
-
 const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
 const OPTION_KEYS = ['strategy', 'maxRestarts', 'maxSeconds', 'name'];
 const RETRY = '$supervisor:retry';
 
 function checkOptions(options: unknown): SupervisorOptions {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw new ArgumentError('options', options, "an object such as { strategy: 'one_for_one' }");
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.includes(key)) throw new ArgumentError(`options.${key}`, o[key], `one of: ${OPTION_KEYS.join(', ')}`);
-  }
+  const o = checkOptionKeys(options, OPTION_KEYS, "{ strategy: 'one_for_one' }");
   if (o.strategy !== undefined && !STRATEGIES.includes(o.strategy as string)) {
     throw new ArgumentError('options.strategy', o.strategy, "'one_for_one', 'one_for_all' or 'rest_for_one'");
   }
@@ -88,14 +78,8 @@ function checkOptions(options: unknown): SupervisorOptions {
   return o as SupervisorOptions;
 }
 
-/** The supervisor's state, read synchronously (like Registry reads): between or during its messages. */
 function stateOf(sup: ServerTarget): SupervisorState {
-  const proc = processFor(sup);
-  if (proc === undefined || proc.isDead) throw noProc(sup);
-  if (!(proc.server instanceof SupervisorServer) || proc.state === undefined) {
-    throw new ArgumentError('supervisor', sup, 'the ref or name of a started Supervisor');
-  }
-  return proc.state as SupervisorState;
+  return stateOfServer(sup, SupervisorServer, 'Supervisor');
 }
 
 function startSupervisor(children: unknown, options: unknown, linked: boolean): Promise<ServerRef<SupervisorServer>> {
