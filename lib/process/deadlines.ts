@@ -96,10 +96,16 @@ function unrefIdle(): void {
 
 /** Starts a deadline of `duration` ms (finite, >= 0) for `node`. */
 export function addDeadline(node: DeadlineNode, duration: number): void {
-  let list = lists.get(duration);
-  if (list === undefined) lists.set(duration, (list = new DeadlineList(duration)));
+  // Nearly every call uses the same timeout (the default): skip the map for it.
+  let list = lastList;
+  if (list === undefined || list.duration !== duration) {
+    list = lists.get(duration);
+    if (list === undefined) lists.set(duration, (list = new DeadlineList(duration)));
+    lastList = list;
+  }
   list.add(node);
 }
+let lastList: DeadlineList | undefined;
 
 /** Cancels `node`'s deadline, if it has one. */
 export function removeDeadline(node: DeadlineNode): void {
