@@ -29,7 +29,23 @@ export function setLogger(logger: Logger): Logger {
   return previous;
 }
 
-/** The logger in use now. */
+// The library logs from inside its scheduler, where an exception would escape into a microtask and
+// end the Node process: a logger that throws is ignored instead.
+function safely(level: keyof Logger, message: string, details?: Record<string, unknown>): void {
+  try {
+    current[level](message, details);
+  } catch {
+    // nothing sensible to do: the logger itself is what would report it
+  }
+}
+
+const safe: Logger = {
+  error: (message, details) => safely('error', message, details),
+  warn: (message, details) => safely('warn', message, details),
+  info: (message, details) => safely('info', message, details),
+};
+
+/** The logger the library writes to: the current one, made safe (a throwing logger is ignored). */
 export function logger(): Logger {
-  return current;
+  return safe;
 }

@@ -240,12 +240,14 @@ export class Process implements Runnable {
 
   /** A cast or send refused by the mailbox bound: counted and logged, never thrown. */
   drop(kind: 'cast' | 'info', tag: string): void {
-    this.dropped++;
-    logger().warn(`${this.ref} (${this.className}) dropped the ${kind} '${tag}': its mailbox is full (maxMailbox ${this.maxMailbox}).`, {
-      server: this.ref,
-      kind,
-      tag,
-    });
+    const dropped = ++this.dropped;
+    // An overloaded server drops a lot: log the 1st, 2nd, 4th, 8th… drop, not a line per message.
+    if ((dropped & (dropped - 1)) !== 0) return;
+    logger().warn(
+      `${this.ref} (${this.className}) dropped the ${kind} '${tag}': its mailbox is full (maxMailbox ${this.maxMailbox}); ` +
+        `${dropped} dropped so far (further drops are logged at powers of two).`,
+      { server: this.ref, kind, tag, dropped },
+    );
   }
 
   private hasWork(): boolean {
