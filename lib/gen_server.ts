@@ -3,7 +3,6 @@ import { defaultChildSpec, type FullChildSpec } from './child_spec';
 import { ArgumentError, GenServerError } from './errors';
 import { link, monitor, demonitor, unlink, type MonitorRef } from './process/links';
 import { PROC, type ServerRef } from './process/ref';
-import type { ViaName } from './process/names';
 import type { Process } from './process/process';
 import { startServer, type StartOptions } from './start';
 import * as sys from './sys';

@@ -1,5 +1,5 @@
 import { CallTimeoutError } from '../errors';
-import type { DeadlineNode, DeadlineList } from './deadlines';
+import { removeDeadline, type DeadlineNode, type DeadlineList } from './deadlines';
 
 // User lane (bounded by maxMailbox, in arrival order):
 export const CALL = 0;
@@ -48,4 +48,22 @@ export class CallMessage extends Message implements DeadlineNode {
     this.resolve = this.reject = undefined;
     reject(new CallTimeoutError(this.target, this.tag, duration));
   }
+}
+
+/** Answers a call, once: a second answer, or one after the timeout, is dropped. */
+export function settle(msg: CallMessage, value: unknown): void {
+  const resolve = msg.resolve;
+  if (resolve === undefined) return;
+  if (msg.list !== undefined) removeDeadline(msg);
+  msg.resolve = msg.reject = undefined;
+  resolve(value);
+}
+
+/** Fails a call, once. */
+export function reject(msg: CallMessage, error: unknown): void {
+  const rejectFn = msg.reject;
+  if (rejectFn === undefined) return;
+  if (msg.list !== undefined) removeDeadline(msg);
+  msg.resolve = msg.reject = undefined;
+  rejectFn(error);
 }

@@ -1,17 +1,18 @@
 import { inspect } from 'node:util';
-import { BadReturnError, ServerExitError, UnknownMessageError, describeReason } from '../errors';
+import { BadReturnError, UnknownMessageError, describeReason } from '../errors';
 import { logger } from '../logger';
 import type { Handler, Router } from '../metadata';
 import { Return, type ReturnOptions } from '../returns';
 import { context } from './context';
-import { removeDeadline } from './deadlines';
-import { link, notifyExit, type MonitorRef } from './links';
-import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, type CallMessage } from './message';
-import { registerName, unregisterName, type Name } from './names';
+import type { MonitorRef } from './links';
+import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
+import { die, shutdown } from './exit';
+import { startProcess } from './init';
+import type { Name } from './names';
 import { Queue } from './queue';
 import { ServerRef } from './ref';
 import { schedule, tick, type Runnable } from './scheduler';
-import { cancelAllTimers, type TimerRef } from './timers';
+import type { TimerRef } from './timers';
 
 export const STARTING = 0;
 export const RUNNING = 1;
@@ -23,16 +24,7 @@ export type StatusName = (typeof STATUS_NAMES)[number];
 /** Messages one process handles in a row before the others on the run queue get a turn. */
 const RUN_BUDGET = 1024;
 
-/** True for the exit reasons that are not failures: no crash report, no transient restart. */
-export function isCleanReason(reason: unknown): boolean {
-  return (
-    reason === 'normal' ||
-    reason === 'shutdown' ||
-    (typeof reason === 'object' && reason !== null && 'shutdown' in reason)
-  );
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
 }
 
@@ -67,14 +59,21 @@ export class Process implements Runnable {
   /** Monitors this process holds on others. */
   watching: Set<MonitorRef> | undefined = undefined;
   timers: Set<TimerRef> | undefined = undefined;
-  private user: Queue<Message> | undefined = undefined;
-  private control: Queue<Message> | undefined = undefined;
-  private continuation: Message | undefined = undefined;
-  private idleTimer: NodeJS.Timeout | undefined = undefined;
+  /** @internal */
+  user: Queue<Message> | undefined = undefined;
+  /** @internal */
+  control: Queue<Message> | undefined = undefined;
+  /** @internal */
+  continuation: Message | undefined = undefined;
+  /** @internal */
+  idleTimer: NodeJS.Timeout | undefined = undefined;
   /** Calls taken off the queue whose reply is deferred (`noreply`), to reject if the server dies. */
-  private pending: Set<CallMessage> | undefined = undefined;
-  private exitWaiters: ((reason: unknown) => void)[] | undefined = undefined;
-  private lastMessage: Message | undefined = undefined;
+  /** @internal */
+  pending: Set<CallMessage> | undefined = undefined;
+  /** @internal */
+  exitWaiters: ((reason: unknown) => void)[] | undefined = undefined;
+  /** @internal */
+  lastMessage: Message | undefined = undefined;
 
   constructor(
     readonly server: object,
@@ -101,80 +100,13 @@ export class Process implements Runnable {
 
   // ---- starting ------------------------------------------------------------------------------
 
-  /** Runs init with `arg`; resolves to the ref, or `undefined` on `ignore()`. */
+  /** Runs init with `arg`; resolves to the ref, or `undefined` on `ignore()` (see init.ts). */
   start(arg: unknown, name: Name | undefined, parent: Process | undefined): Promise<ServerRef | undefined> {
-    if (name !== undefined) registerName(name, this);
-    if (parent !== undefined && parent.status < TERMINATING) {
-      this.parent = parent;
-      link(this, parent);
-    }
-    const init = this.router.init;
-    if (init === undefined) {
-      this.state = arg;
-      this.running();
-      return Promise.resolve(this.ref);
-    }
-    this.busy = true;
-    const previous = context.current;
-    context.current = this;
-    let result: unknown;
-    try {
-      result = init.fn.call(this.server, arg);
-    } catch (error) {
-      this.failStart(error);
-      return Promise.reject(error);
-    } finally {
-      context.current = previous;
-    }
-    if (isThenable(result)) {
-      return Promise.resolve(result).then(
-        (value) => this.initDone(value, init),
-        (error: unknown) => {
-          this.failStart(error);
-          throw error;
-        },
-      );
-    }
-    return this.initDone(result, init);
+    return startProcess(this, arg, name, parent);
   }
 
-  private initDone(result: unknown, init: Handler): Promise<ServerRef | undefined> {
-    if (this.status !== STARTING) return Promise.reject(new ServerExitError(this.ref, this.exitReason));
-    let options: ReturnOptions | undefined;
-    if (result instanceof Return) {
-      if (result.kind === 'ignore') {
-        this.failStart('normal');
-        return Promise.resolve(undefined);
-      }
-      if (result.kind === 'stop') {
-        this.failStart(result.reason);
-        return Promise.reject(result.reason instanceof Error ? result.reason : new ServerExitError(this.ref, result.reason));
-      }
-      if (result.kind !== 'noreply') {
-        const expected = 'the state, noreply(state, options?), ignore() or stop(reason, state)';
-        const error = new BadReturnError(this.ref, init.name, undefined, result, expected);
-        this.failStart(error);
-        return Promise.reject(error);
-      }
-      this.state = result.state;
-      options = result.options;
-    } else {
-      this.state = result;
-    }
-    this.busy = false;
-    this.status = RUNNING;
-    if (options !== undefined) {
-      const error = this.applyOptions(options, init);
-      if (error !== undefined) {
-        this.failStart(error);
-        return Promise.reject(error);
-      }
-    }
-    this.running();
-    return Promise.resolve(this.ref);
-  }
-
-  private running(): void {
+  /** @internal Init has finished: messages that came meanwhile are handled now. */
+  running(): void {
     this.status = RUNNING;
     if (this.hasWork() && !this.scheduled) schedule(this);
   }
@@ -250,7 +182,8 @@ export class Process implements Runnable {
     );
   }
 
-  private hasWork(): boolean {
+  /** @internal */
+  hasWork(): boolean {
     return (
       this.continuation !== undefined ||
       (this.control !== undefined && this.control.length > 0) ||
@@ -406,7 +339,8 @@ export class Process implements Runnable {
   }
 
   /** `{ continue }` and `{ timeout }`; returns an error for options that make no sense. */
-  private applyOptions(options: ReturnOptions, handler: Handler): Error | undefined {
+  /** @internal */
+  applyOptions(options: ReturnOptions, handler: Handler): Error | undefined {
     const { continue: next, timeout } = options;
     if (next !== undefined) {
       const [tag, payload] = typeof next === 'string' ? [next, undefined] : Array.isArray(next) ? next : [undefined, undefined];
@@ -428,11 +362,6 @@ export class Process implements Runnable {
       }
     }
     return undefined;
-  }
-
-  private cancelIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
   }
 
   private unknown(msg: Message): void {
@@ -475,94 +404,20 @@ export class Process implements Runnable {
     this.shutdown(error, undefined, undefined, msg);
   }
 
-  /**
-   * Exits with `reason`: runs terminate (awaiting it if async), then dies. `replyMsg` is answered
-   * with `replyValue` after terminate (OTP's order); `culprit`'s caller is told the server exited.
-   */
+  /** Exits with `reason`, running terminate first (see exit.ts). */
   shutdown(reason: unknown, replyMsg: CallMessage | undefined, replyValue?: unknown, culprit?: Message): void {
-    if (this.status >= TERMINATING) return;
-    this.status = TERMINATING;
-    this.continuation = undefined;
-    if (this.idleTimer !== undefined) this.cancelIdle();
-    if (culprit !== undefined && culprit.kind === CALL && (culprit as CallMessage).resolve !== undefined) {
-      (this.pending ??= new Set()).add(culprit as CallMessage);
-    }
-    if (!isCleanReason(reason)) this.report(reason, culprit ?? this.lastMessage);
-    const terminate = this.router.terminate;
-    const finish = (): void => {
-      if (replyMsg !== undefined) settle(replyMsg, replyValue);
-      this.die(reason);
-    };
-    if (terminate === undefined) return finish();
-    const previous = context.current;
-    context.current = this;
-    let result: unknown;
-    try {
-      result = terminate.fn.call(this.server, reason, this.state);
-    } catch (error) {
-      this.terminateFailed(error);
-    } finally {
-      context.current = previous;
-    }
-    if (isThenable(result)) {
-      this.busy = true;
-      result.then(finish, (error: unknown) => {
-        this.terminateFailed(error);
-        finish();
-      });
-      return;
-    }
-    finish();
+    shutdown(this, reason, replyMsg, replyValue, culprit);
   }
 
-  private terminateFailed(error: unknown): void {
-    logger().error(`${this.ref} (${this.className}): @terminate threw ${describeReason(error)}`, { server: this.ref, error });
-  }
-
-  /** A crash report, as OTP's: the server, its last message, its state, and the reason with its stack. */
-  private report(reason: unknown, last: Message | undefined): void {
-    const stack = reason instanceof Error && reason.stack ? reason.stack : describeReason(reason);
-    const lastLine = last ? `${KIND_NAMES[last.kind]} '${last.tag}' with ${show(last.payload)}` : 'none';
-    logger().error(
-      `GenServer ${this.ref} (${this.className}) terminating\n` +
-        `  last message: ${lastLine}\n` +
-        `  state: ${show(this.state)}\n` +
-        `  reason: ${stack}`,
-      { server: this.ref, reason, lastMessage: last && { tag: last.tag, payload: last.payload }, state: this.state },
-    );
-  }
-
-  /** The end: frees the name, tells every waiting caller, signals links and monitors, wakes exit waiters. */
+  /** Dies at once (see exit.ts). */
   die(reason: unknown): void {
-    if (this.status === DEAD) return;
-    this.status = DEAD;
-    this.exitReason = reason;
-    this.busy = false;
-    this.continuation = undefined;
-    if (this.idleTimer !== undefined) this.cancelIdle();
-    cancelAllTimers(this);
-    unregisterName(this);
-    if (this.pending) {
-      for (const msg of this.pending) reject(msg, new ServerExitError(msg.target, reason));
-      this.pending = undefined;
-    }
-    // The call being handled (killed mid-handler, maybe while it awaits) is neither queued nor pending.
-    const handling = this.lastMessage;
-    if (handling !== undefined && handling.kind === CALL) reject(handling as CallMessage, new ServerExitError(handling.target, reason));
-    if (this.user) {
-      for (const msg of this.user.drain()) if (msg.kind === CALL) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
-      this.user = undefined;
-    }
-    if (this.control) {
-      for (const msg of this.control.drain()) if (msg.kind === SYSTEM) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
-      this.control = undefined;
-    }
-    notifyExit(this, reason);
-    if (this.exitWaiters) {
-      const waiters = this.exitWaiters;
-      this.exitWaiters = undefined;
-      for (const w of waiters) w(reason);
-    }
+    die(this, reason);
+  }
+
+  /** @internal */
+  cancelIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   /** Calls `fn` with the exit reason when the process dies (at once if it is dead). */
@@ -575,21 +430,4 @@ export class Process implements Runnable {
     const i = this.exitWaiters?.indexOf(fn) ?? -1;
     if (i >= 0) this.exitWaiters!.splice(i, 1);
   }
-}
-
-/** Answers a call, once: a second answer, or one after the timeout, is dropped. */
-export function settle(msg: CallMessage, value: unknown): void {
-  const resolve = msg.resolve;
-  if (resolve === undefined) return;
-  if (msg.list !== undefined) removeDeadline(msg);
-  msg.resolve = msg.reject = undefined;
-  resolve(value);
-}
-
-export function reject(msg: CallMessage, error: unknown): void {
-  const rejectFn = msg.reject;
-  if (rejectFn === undefined) return;
-  if (msg.list !== undefined) removeDeadline(msg);
-  msg.resolve = msg.reject = undefined;
-  rejectFn(error);
 }

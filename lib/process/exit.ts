@@ -1,0 +1,112 @@
+import { inspect } from 'node:util';
+import { ServerExitError, describeReason } from '../errors';
+import { logger } from '../logger';
+import { context } from './context';
+import { notifyExit } from './links';
+import { CALL, KIND_NAMES, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
+import { unregisterName } from './names';
+import { DEAD, TERMINATING, isThenable, type Process } from './process';
+import { cancelAllTimers } from './timers';
+
+// How a process exits: terminate, the crash report, then death and everything it tells others.
+
+/** True for the exit reasons that are not failures: no crash report, no transient restart. */
+export function isCleanReason(reason: unknown): boolean {
+  return (
+    reason === 'normal' ||
+    reason === 'shutdown' ||
+    (typeof reason === 'object' && reason !== null && 'shutdown' in reason)
+  );
+}
+
+const show = (x: unknown): string => inspect(x, { depth: 2, breakLength: Infinity });
+
+/**
+ * Exits with `reason`: runs terminate (awaiting it if async), then dies. `replyMsg` is answered
+ * with `replyValue` after terminate (OTP's order); `culprit`'s caller is told the server exited.
+ */
+export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage | undefined, replyValue?: unknown, culprit?: Message): void {
+  if (proc.status >= TERMINATING) return;
+  proc.status = TERMINATING;
+  proc.continuation = undefined;
+  if (proc.idleTimer !== undefined) proc.cancelIdle();
+  if (culprit !== undefined && culprit.kind === CALL && (culprit as CallMessage).resolve !== undefined) {
+    (proc.pending ??= new Set()).add(culprit as CallMessage);
+  }
+  if (!isCleanReason(reason)) crashReport(proc, reason, culprit ?? proc.lastMessage);
+  const terminate = proc.router.terminate;
+  const finish = (): void => {
+    if (replyMsg !== undefined) settle(replyMsg, replyValue);
+    die(proc, reason);
+  };
+  if (terminate === undefined) return finish();
+  const previous = context.current;
+  context.current = proc;
+  let result: unknown;
+  try {
+    result = terminate.fn.call(proc.server, reason, proc.state);
+  } catch (error) {
+    terminateFailed(proc, error);
+  } finally {
+    context.current = previous;
+  }
+  if (isThenable(result)) {
+    proc.busy = true;
+    result.then(finish, (error: unknown) => {
+      terminateFailed(proc, error);
+      finish();
+    });
+    return;
+  }
+  finish();
+}
+
+function terminateFailed(proc: Process, error: unknown): void {
+  logger().error(`${proc.ref} (${proc.className}): @terminate threw ${describeReason(error)}`, { server: proc.ref, error });
+}
+
+/** A crash report, as OTP's: the server, its last message, its state, and the reason with its stack. */
+function crashReport(proc: Process, reason: unknown, last: Message | undefined): void {
+  const stack = reason instanceof Error && reason.stack ? reason.stack : describeReason(reason);
+  const lastLine = last ? `${KIND_NAMES[last.kind]} '${last.tag}' with ${show(last.payload)}` : 'none';
+  logger().error(
+    `GenServer ${proc.ref} (${proc.className}) terminating\n` +
+      `  last message: ${lastLine}\n` +
+      `  state: ${show(proc.state)}\n` +
+      `  reason: ${stack}`,
+    { server: proc.ref, reason, lastMessage: last && { tag: last.tag, payload: last.payload }, state: proc.state },
+  );
+}
+
+/** The end: frees the name, tells every waiting caller, signals links and monitors, wakes exit waiters. */
+export function die(proc: Process, reason: unknown): void {
+  if (proc.status === DEAD) return;
+  proc.status = DEAD;
+  proc.exitReason = reason;
+  proc.busy = false;
+  proc.continuation = undefined;
+  if (proc.idleTimer !== undefined) proc.cancelIdle();
+  cancelAllTimers(proc);
+  unregisterName(proc);
+  if (proc.pending) {
+    for (const msg of proc.pending) reject(msg, new ServerExitError(msg.target, reason));
+    proc.pending = undefined;
+  }
+  // The call being handled (killed mid-handler, maybe while it awaits) is neither queued nor pending.
+  const handling = proc.lastMessage;
+  if (handling !== undefined && handling.kind === CALL) reject(handling as CallMessage, new ServerExitError(handling.target, reason));
+  if (proc.user) {
+    for (const msg of proc.user.drain()) if (msg.kind === CALL) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
+    proc.user = undefined;
+  }
+  if (proc.control) {
+    for (const msg of proc.control.drain()) if (msg.kind === SYSTEM) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
+    proc.control = undefined;
+  }
+  notifyExit(proc, reason);
+  if (proc.exitWaiters) {
+    const waiters = proc.exitWaiters;
+    proc.exitWaiters = undefined;
+    for (const w of waiters) w(reason);
+  }
+}

@@ -1,0 +1,84 @@
+import { BadReturnError, ServerExitError } from '../errors';
+import type { Handler } from '../metadata';
+import { Return, type ReturnOptions } from '../returns';
+import { context } from './context';
+import { link } from './links';
+import { registerName, type Name } from './names';
+import { RUNNING, STARTING, TERMINATING, isThenable, type Process } from './process';
+import type { ServerRef } from './ref';
+
+// How a process starts: its name and link first (so a second start under the name fails at once),
+// then @init, whose result decides whether it runs.
+
+/** Runs init with `arg`; resolves to the ref, or `undefined` on `ignore()`. */
+export function startProcess(proc: Process, arg: unknown, name: Name | undefined, parent: Process | undefined): Promise<ServerRef | undefined> {
+  if (name !== undefined) registerName(name, proc);
+  if (parent !== undefined && parent.status < TERMINATING) {
+    proc.parent = parent;
+    link(proc, parent);
+  }
+  const init = proc.router.init;
+  if (init === undefined) {
+    proc.state = arg;
+    proc.running();
+    return Promise.resolve(proc.ref);
+  }
+  proc.busy = true;
+  const previous = context.current;
+  context.current = proc;
+  let result: unknown;
+  try {
+    result = init.fn.call(proc.server, arg);
+  } catch (error) {
+    proc.failStart(error);
+    return Promise.reject(error);
+  } finally {
+    context.current = previous;
+  }
+  if (isThenable(result)) {
+    return Promise.resolve(result).then(
+      (value) => initDone(proc, value, init),
+      (error: unknown) => {
+        proc.failStart(error);
+        throw error;
+      },
+    );
+  }
+  return initDone(proc, result, init);
+}
+
+function initDone(proc: Process, result: unknown, init: Handler): Promise<ServerRef | undefined> {
+  if (proc.status !== STARTING) return Promise.reject(new ServerExitError(proc.ref, proc.exitReason));
+  let options: ReturnOptions | undefined;
+  if (result instanceof Return) {
+    if (result.kind === 'ignore') {
+      proc.failStart('normal');
+      return Promise.resolve(undefined);
+    }
+    if (result.kind === 'stop') {
+      proc.failStart(result.reason);
+      return Promise.reject(result.reason instanceof Error ? result.reason : new ServerExitError(proc.ref, result.reason));
+    }
+    if (result.kind !== 'noreply') {
+      const expected = 'the state, noreply(state, options?), ignore() or stop(reason, state)';
+      const error = new BadReturnError(proc.ref, init.name, undefined, result, expected);
+      proc.failStart(error);
+      return Promise.reject(error);
+    }
+    proc.state = result.state;
+    options = result.options;
+  } else {
+    proc.state = result;
+  }
+  proc.busy = false;
+  proc.status = RUNNING;
+  if (options !== undefined) {
+    const error = proc.applyOptions(options, init);
+    if (error !== undefined) {
+      proc.failStart(error);
+      return Promise.reject(error);
+    }
+  }
+  proc.running();
+  return Promise.resolve(proc.ref);
+}
