@@ -42,8 +42,9 @@ export function isTarget(target: unknown): boolean {
   );
 }
 
-export function checkTimeout(argument: string, value: unknown): string | undefined {
-  return typeof value === 'number' && value >= 0 ? undefined : argument;
+/** A timeout in ms: a number >= 0, Infinity allowed (NaN is not). */
+export function isTimeout(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0;
 }
 
 /** Sends a request that is answered like a call (user lane for calls, control lane for system requests). */
@@ -73,7 +74,7 @@ export function call(server: ServerTarget, tag: string, payload?: unknown, timeo
   if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
   if (proc === context.current) return Promise.reject(new CallingSelfError(server));
   if (typeof tag !== 'string') return Promise.reject(new ArgumentError('tag', tag, 'a string'));
-  if (timeout !== DEFAULT_CALL_TIMEOUT && !(typeof timeout === 'number' && timeout >= 0)) {
+  if (timeout !== DEFAULT_CALL_TIMEOUT && !isTimeout(timeout)) {
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
   }
   if (proc.full) return Promise.reject(new MailboxFullError(server, tag, proc.maxMailbox));
@@ -117,7 +118,7 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   const proc = processFor(server);
   if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
   if (proc === context.current) return Promise.reject(new CallingSelfError(server));
-  if (checkTimeout('timeout', timeout)) {
+  if (!isTimeout(timeout)) {
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
   }
   return new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { ArgumentError, CallingSelfError } from './errors';
-import { DEFAULT_CALL_TIMEOUT, noProc, processFor, request, type ServerTarget } from './client';
+import { DEFAULT_CALL_TIMEOUT, isTimeout, noProc, processFor, request, type ServerTarget } from './client';
 import { context } from './process/context';
 import { SYSTEM } from './process/message';
 import type { Name } from './process/names';
@@ -40,7 +40,7 @@ function system(server: ServerTarget, tag: string, payload: unknown, timeout: nu
   const proc = processFor(server);
   if (proc === undefined || proc.isDead) return Promise.reject(noProc(server));
   if (proc === context.current) return Promise.reject(new CallingSelfError(server));
-  if (!(typeof timeout === 'number' && timeout >= 0)) {
+  if (!isTimeout(timeout)) {
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
   }
   return request(server, proc, SYSTEM, tag, payload, timeout);

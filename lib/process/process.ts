@@ -156,11 +156,6 @@ export class Process implements Runnable {
     if (!this.scheduled && !this.busy && this.status === RUNNING) schedule(this);
   }
 
-  /** Queues a message the server sent itself (timers): same lane, never refused. */
-  deliverInternal(msg: Message): void {
-    this.deliver(msg);
-  }
-
   /** Queues a control message: served before any user message, never refused. */
   deliverControl(msg: Message): void {
     if (this.status === DEAD) return;

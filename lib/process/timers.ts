@@ -23,7 +23,8 @@ export function startTimer(proc: Process, tag: string, payload: unknown, ms: num
   ref.timer = setTimeout(() => {
     ref.timer = undefined;
     proc.timers?.delete(ref);
-    proc.deliverInternal(new Message(INFO, tag, payload, proc.ref));
+    // A message the server sent itself: never refused by maxMailbox.
+    proc.deliver(new Message(INFO, tag, payload, proc.ref));
   }, ms);
   (proc.timers ??= new Set()).add(ref);
   return ref;
