@@ -4,11 +4,14 @@
 // it needs no wrapper.
 import { GenServer, handleCall, init, reply, type ServerRef } from '../lib';
 
-export class CounterClientAndServer extends GenServer<number> {
+/** What the server accepts, with each reply's type: calls are checked against it when compiled. */
+type Protocol = { calls: { increment: [payload: void, reply: number] } };
+
+export class CounterClientAndServer extends GenServer<number, Protocol> {
   // ---- Client API (runs in the caller) ----
 
   static increment(counter: ServerRef<CounterClientAndServer>): Promise<number> {
-    return GenServer.call(counter, 'increment') as Promise<number>;
+    return GenServer.call(counter, 'increment'); // Promise<number>, from the protocol
   }
 
   // ---- Server callbacks (run in the server, one message at a time) ----

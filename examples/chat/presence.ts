@@ -10,16 +10,23 @@ export interface Seen {
   room: string;
 }
 
+/** What Presence accepts. The class is its address, so calls to `Presence` are typed by this. */
+type PresenceProtocol = {
+  init: string;
+  calls: { where: [user: string, rooms: string[]]; who: [room: string, users: string[]] };
+  casts: { joined: Seen; left: Seen };
+};
+
 @singleton
-export class Presence extends GenServer<Whereabouts> {
+export class Presence extends GenServer<Whereabouts, PresenceProtocol> {
   /** The rooms a user is in, sorted. */
-  static async where(user: string): Promise<string[]> {
-    return (await GenServer.call(Presence, 'where', user)) as string[];
+  static where(user: string): Promise<string[]> {
+    return GenServer.call(Presence, 'where', user);
   }
 
   /** The users in a room, sorted. */
-  static async who(room: string): Promise<string[]> {
-    return (await GenServer.call(Presence, 'who', room)) as string[];
+  static who(room: string): Promise<string[]> {
+    return GenServer.call(Presence, 'who', room);
   }
 
   /**
