@@ -1,10 +1,10 @@
-import { BadReturnError, ServerExitError } from '../errors';
+import { AlreadyStartedError, BadReturnError, ServerExitError } from '../errors';
 import type { Handler } from '../metadata';
 import { Return, type ReturnOptions } from '../returns';
 import { context } from './context';
 import { link } from './links';
-import { registerName, type Name } from './names';
-import { RUNNING, STARTING, TERMINATING, isThenable, type Process } from './process';
+import { registerName, whereisProcess, type Name } from './names';
+import { DEAD, RUNNING, STARTING, TERMINATING, isThenable, type Process } from './process';
 import type { ServerRef } from './ref';
 
 // How a process starts: its name and link first (so a second start under the name fails at once),
@@ -12,7 +12,11 @@ import type { ServerRef } from './ref';
 
 /** Runs init with `arg`; resolves to the ref, or `undefined` on `ignore()`. */
 export function startProcess(proc: Process, arg: unknown, name: Name | undefined, parent: Process | undefined): Promise<ServerRef | undefined> {
-  if (name !== undefined) registerName(name, proc);
+  if (name !== undefined && !registerName(name, proc)) {
+    // The caller checked the name was free; a registry (via) may still refuse it.
+    proc.status = DEAD;
+    return Promise.reject(new AlreadyStartedError(name, whereisProcess(name)?.ref));
+  }
   if (parent !== undefined && parent.status < TERMINATING) {
     proc.parent = parent;
     link(proc, parent);
