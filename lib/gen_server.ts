@@ -65,7 +65,8 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
 
   /**
    * Like `start`, and links the new server to the server whose handler or init is running (a crash
-   * of either ends the other). Outside any server it is `start`.
+   * of either ends the other). Outside any server it is `start`. Call it before the handler's first
+   * `await`: after one, Node cannot tell which server runs — there, `start` then `this.link(ref)`.
    */
   static startLink<T extends GenServer>(this: new () => T, ...[arg, options]: StartArgs<T>): Promise<ServerRef<T>> {
     return startServer(this, GenServer, arg, options, true) as Promise<ServerRef<T>>;
