@@ -16,7 +16,7 @@ import type { CallArgs, Calls, Casts, From, Infos, PayloadArg, PayloadOfCall, Pa
  * `S` is the server's class, carried by its refs and by the class itself; a name reaches an
  * untyped server.
  */
-export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName;
+export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S>;
 
 export type { From };
 
@@ -138,7 +138,7 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   });
 }
 
-export function whereis<S = unknown>(name: string | (abstract new (...args: never[]) => S) | ViaName): ServerRef<S> | undefined {
+export function whereis<S = unknown>(name: string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName): ServerRef<S> | undefined {
   const proc = whereisProcess(name);
   return proc !== undefined && proc.status !== DEAD ? (proc.ref as ServerRef<S>) : undefined;
 }

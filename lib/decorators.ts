@@ -6,6 +6,7 @@ import type {
   CastHandler,
   CastTag,
   ContinueHandler,
+  ContinueTag,
   HandledInfoTag,
   InfoHandler,
   InitHandler,
@@ -49,10 +50,13 @@ export interface InfoDecorator<Tag extends string> {
   <This, F extends InfoHandler<This, Tag>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
 }
 
-/** What `@handleContinue('tag')` applies: `(payload, state)` returning noreply/stop. */
-export interface ContinueDecorator {
-  <This, F extends ContinueHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
-  <This, F extends ContinueHandler<This>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+/**
+ * What `@handleContinue('tag')` applies: `(payload, state)` returning noreply/stop; the tag and
+ * payload must fit continue `Tag` when the protocol declares `continues`.
+ */
+export interface ContinueDecorator<Tag extends string> {
+  <This, F extends ContinueHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+  <This, F extends ContinueHandler<This, Tag>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
 }
 
 /**
@@ -82,11 +86,11 @@ export interface HandleInfo {
   <This, F extends InfoHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
 }
 
-/** `handleContinue`: `@handleContinue('tag')`, or bare `@handleContinue`. */
+/** `handleContinue`: `@handleContinue('tag')`, or bare `@handleContinue` (the method's name is the tag). */
 export interface HandleContinue {
-  (tag: string): ContinueDecorator;
-  <This, F extends ContinueHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
-  <This, F extends ContinueHandler<This>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+  <const Tag extends string>(tag: Tag): ContinueDecorator<Tag>;
+  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & ContinueHandler<This, NameOf<This, F, ContinueTag<This>>>>): void;
+  <This, F extends ContinueHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
 }
 
 /** `init`: `@init` (or `@init()`) on the method that builds the state from the start argument. */

@@ -16,14 +16,14 @@ export { ServerRef } from './process/ref';
 export { TimerRef } from './process/timers';
 export { MonitorRef, type ExitMessage, type DownMessage } from './process/links';
 export { init, handleCall, handleCast, handleInfo, handleContinue, terminate, singleton } from './decorators';
-export { stop, ignore, type Reply, type NoReply, type Stop, type Ignore, type ReturnOptions } from './returns';
+export { stop, ignore, type Reply, type NoReply, type Stop, type Ignore, type ReturnOptions, type ContinueValue } from './returns';
 export { setLogger, consoleLogger, type Logger } from './logger';
 export { Supervisor, type SupervisorOptions, type Strategy, type ChildInfo, type ChildCounts } from './supervisor';
 export { DynamicSupervisor, type DynamicSupervisorOptions } from './dynamic_supervisor';
 export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry';
 export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './child_spec';
 export type { ViaName } from './process/names';
-export type { Protocol, CallReply, CallPayload, CastPayload, InfoPayload, CallTag, CastTag, InfoTag, StateOf, ProtocolOf } from './types';
+export type { Protocol, CallReply, CallPayload, CastPayload, InfoPayload, ContinuePayload, CallTag, CastTag, InfoTag, ContinueTag, StateOf, ProtocolOf } from './types';
 export {
   GenServerError,
   CallTimeoutError,

@@ -176,7 +176,12 @@ export class Registry {
     return { id, start: () => Registry.startLink(options), type: 'worker' };
   }
 
-  /** A name that the registry resolves: usable wherever a name is (start, call, cast, stop, whereis…). */
+  /**
+   * A name that the registry resolves: usable wherever a name is (start, call, cast, stop, whereis…).
+   * `Registry.via<Room>(reg, key)` names a `Room`: calls through it are typed like a `ServerRef<Room>`.
+   */
+  static via(reg: ServerTarget, key: unknown): ViaName;
+  static via<S extends GenServer>(reg: ServerTarget, key: unknown): ViaName<S>;
   static via(reg: ServerTarget, key: unknown): ViaName {
     const table = tableOf(reg);
     if (table.keys !== 'unique') throw new ArgumentError('registry', reg, "a Registry with keys: 'unique' (via names need unique keys)");

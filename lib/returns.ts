@@ -56,27 +56,40 @@ class Stopping extends Return {
   }
 }
 
-/** Options a handler (or init, through `noreply`) may return with its new state. */
-export interface ReturnOptions {
+/** A `continue` return option: `tag`, or `[tag, payload]`. */
+export type ContinueValue = string | readonly [string, unknown];
+
+/**
+ * Options a handler (or init, through `noreply`) may return with its new state. `C` is the type
+ * of the `continue` option; `reply` and `noreply` infer it, and a server that declares its
+ * `continues` checks it against them.
+ */
+export interface ReturnOptions<C extends ContinueValue = ContinueValue> {
   /** Run `@handleContinue(tag)` before any queued message; `[tag, payload]` passes a payload. */
-  continue?: string | readonly [string, unknown];
+  continue?: C;
   /** Deliver `@handleInfo('timeout')` after this many ms without a message. */
   timeout?: number;
 }
 
 declare const replyBrand: unique symbol;
 declare const stateBrand: unique symbol;
+declare const continueBrand: unique symbol;
 
-/** `reply(value, state)`: answer the call with `value` and go on with `state`. */
-export interface Reply<R = unknown, S = unknown> extends Return {
+/**
+ * `reply(value, state)`: answer the call with `value` and go on with `state`. `C`: the `continue`
+ * option it carries (`never`: none; the default: any, unchecked).
+ */
+export interface Reply<R = unknown, S = unknown, C = ContinueValue> extends Return {
   readonly kind: 'reply';
   readonly [replyBrand]?: R;
   readonly [stateBrand]?: S;
+  readonly [continueBrand]?: C;
 }
 /** `noreply(state)`: go on with `state`; a call is answered later with `GenServer.reply(from, value)`. */
-export interface NoReply<S = unknown> extends Return {
+export interface NoReply<S = unknown, C = ContinueValue> extends Return {
   readonly kind: 'noreply';
   readonly [stateBrand]?: S;
+  readonly [continueBrand]?: C;
 }
 /** `stop(reason, state, reply?)`: terminate with `reason`; answer the call first if `reply` is given. */
 export interface Stop<S = unknown, R = unknown> extends Return {
@@ -96,13 +109,13 @@ export interface Ignore extends Return {
 type Value = {} | null | undefined;
 
 /** Answers a call with `value` and keeps `state`. Only call handlers may reply. */
-export function reply<R extends Value, S extends Value>(value: R, state: S, options?: ReturnOptions): Reply<R, S> {
-  return new WithValue('reply', state, value, options) as Reply<R, S>;
+export function reply<R extends Value, S extends Value, const C extends ContinueValue = never>(value: R, state: S, options?: ReturnOptions<C>): Reply<R, S, C> {
+  return new WithValue('reply', state, value, options) as Reply<R, S, C>;
 }
 
 /** Keeps `state` without replying (a call is then answered later with `GenServer.reply`). */
-export function noreply<S extends Value>(state: S, options?: ReturnOptions): NoReply<S> {
-  return (options === undefined ? new Return('noreply', state) : new WithValue('noreply', state, undefined, options)) as NoReply<S>;
+export function noreply<S extends Value, const C extends ContinueValue = never>(state: S, options?: ReturnOptions<C>): NoReply<S, C> {
+  return (options === undefined ? new Return('noreply', state) : new WithValue('noreply', state, undefined, options)) as NoReply<S, C>;
 }
 
 /**

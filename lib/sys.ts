@@ -2,7 +2,7 @@ import { ArgumentError, CallingSelfError } from './errors';
 import { DEFAULT_CALL_TIMEOUT, isTimeout, noProc, processFor, request, type ServerTarget } from './client';
 import { context } from './process/context';
 import { SYSTEM } from './process/message';
-import type { Name } from './process/names';
+import type { Name, ViaName } from './process/names';
 import type { StatusName } from './process/process';
 import type { ServerRef } from './process/ref';
 
@@ -46,8 +46,8 @@ function system(server: ServerTarget, tag: string, payload: unknown, timeout: nu
   return request(server, proc, SYSTEM, tag, payload, timeout);
 }
 
-/** A ref or class whose server's state has type `S` (inferred from the class's `GenServer<S>`). */
-type StateTarget<S> = ServerRef<{ readonly __state?: S }> | (abstract new (...args: never[]) => { readonly __state?: S });
+/** A ref, class or typed via name whose server's state has type `S` (inferred from the class's `GenServer<S>`). */
+type StateTarget<S> = ServerRef<{ readonly __state?: S }> | ViaName<{ readonly __state?: S }> | (abstract new (...args: never[]) => { readonly __state?: S });
 /** The state type `fn` works on: the server's declared state, or what `fn` says for an untyped server. */
 type Known<S, F> = unknown extends S ? F : S;
 

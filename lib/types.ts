@@ -1,6 +1,7 @@
 import type { DownMessage, ExitMessage } from './process/links';
+import type { ViaName } from './process/names';
 import type { ServerRef } from './process/ref';
-import type { Ignore, NoReply, Reply, Stop } from './returns';
+import type { ContinueValue, Ignore, NoReply, Reply, Stop } from './returns';
 
 // Types only: a server's protocol, declared once as `GenServer`'s second type parameter, and
 // everything derived from it — client signatures (lib/client.ts, lib/sys.ts), handler shapes
@@ -17,6 +18,7 @@ import type { Ignore, NoReply, Reply, Stop } from './returns';
  *            get: [payload: void, reply: number] };     // void payload: GenServer.call(ref, 'get')
  *   casts: { reset: void };                             // GenServer.cast(ref, 'reset')
  *   infos: { tick: void };                              // GenServer.send(ref, 'tick')
+ *   continues: { load: string };                        // @handleContinue('load'), { continue: ['load', id] }
  * }> { ... }
  * ```
  *
@@ -32,6 +34,11 @@ export interface Protocol {
   casts?: { readonly [tag: string]: unknown };
   /** Info tags (`GenServer.send`, `this.sendAfter`), each with its payload. */
   infos?: { readonly [tag: string]: unknown };
+  /**
+   * Continue tags (`@handleContinue`, the `continue` return option), each with its payload.
+   * Left out: any tag, payloads unchecked.
+   */
+  continues?: { readonly [tag: string]: unknown };
 }
 
 /** Where `GenServer` keeps its protocol for the types; never set at run time. */
@@ -55,6 +62,12 @@ type Part<T> = [T] extends [object] ? T : {};
 export type Calls<P> = P extends { readonly calls?: infer C } ? Part<NonNullable<C>> : {};
 export type Casts<P> = P extends { readonly casts?: infer C } ? Part<NonNullable<C>> : {};
 export type Infos<P> = P extends { readonly infos?: infer C } ? Part<NonNullable<C>> : {};
+/** The continues a protocol declares; when it declares none, any tag (payload `unknown`). */
+export type Continues<P> = DeclaresContinues<P> extends true
+  ? P extends { readonly continues?: infer C } ? Part<NonNullable<C>> : {}
+  : { readonly [tag: string]: unknown };
+/** True when `P` is a typed protocol with a `continues` part. */
+export type DeclaresContinues<P> = IsTyped<P> extends true ? ('continues' extends keyof P ? true : false) : false;
 
 // ---- the client side ----------------------------------------------------------------------------
 
@@ -67,7 +80,7 @@ export interface Carrier<P> {
   readonly [PROTOCOL]?: P;
 }
 /** A ref or class that carries protocol `P`; client functions also take any `ServerTarget`. */
-export type TypedTarget<P> = ServerRef<Carrier<P>> | (abstract new (...args: never[]) => Carrier<P>);
+export type TypedTarget<P> = ServerRef<Carrier<P>> | ViaName<Carrier<P>> | (abstract new (...args: never[]) => Carrier<P>);
 
 type EntryPayload<E> = E extends readonly [infer A, unknown] ? A : unknown;
 type EntryReply<E> = E extends readonly [unknown, infer R] ? R : unknown;
@@ -143,7 +156,7 @@ export type CallHandler<This, Tag extends string> = Tag extends CallTag<This>
       payload: Checked<ProtocolOf<This>, CallPayload<This, Tag>>,
       state: StateParam<StateOf<This>>,
       from: From<CallReply<This, Tag>>,
-    ) => Result<ProtocolOf<This>, CallReturn<CallReply<This, Tag>, StateOf<This>>>
+    ) => Result<ProtocolOf<This>, CallReturn<CallReply<This, Tag>, StateOf<This>, ContinueOption<This>>>
   : // Spelled out, not aliased, so that the compiler's message shows the tag and the accepted tags.
     Method<This> & { 'error: not a call of this server': Tag; 'calls it accepts': keyof Calls<ProtocolOf<This>> & string };
 
@@ -153,8 +166,21 @@ export type CastHandler<This, Tag extends string> = Tag extends CastTag<This>
       this: This,
       payload: Checked<ProtocolOf<This>, CastPayload<This, Tag>>,
       state: StateParam<StateOf<This>>,
-    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>>>
+    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
   : Method<This> & { 'error: not a cast of this server': Tag; 'casts it accepts': keyof Casts<ProtocolOf<This>> & string };
+
+/** The continue tags a server type accepts (`string` when it declares no `continues`). */
+export type ContinueTag<S> = keyof Continues<ProtocolOf<S>> & string;
+/** The payload of continue `K` of a server type. */
+export type ContinuePayload<S, K extends string> = Continues<ProtocolOf<S>>[K & keyof Continues<ProtocolOf<S>>];
+
+/**
+ * The `continue` return option a server of type `S` may give: a declared tag whose payload may be
+ * `undefined`, or `[tag, payload]`. Any tag and payload when it declares no `continues`.
+ */
+export type ContinueOption<S> = DeclaresContinues<ProtocolOf<S>> extends true
+  ? { [K in ContinueTag<S>]: (undefined extends ContinuePayload<S, K> ? K : never) | readonly [K, ContinuePayload<S, K>] }[ContinueTag<S>]
+  : ContinueValue;
 
 /** The info tags a `@handleInfo` method may take: the declared ones and the runtime's own. */
 export type HandledInfoTag<This> = InfoTag<This> | (keyof BuiltinInfos & string);
@@ -168,15 +194,20 @@ export type InfoHandler<This, Tag extends string> = Tag extends HandledInfoTag<T
       this: This,
       payload: Checked<ProtocolOf<This>, HandledInfoPayload<This, Tag>>,
       state: StateParam<StateOf<This>>,
-    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>>>
+    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
   : Method<This> & { 'error: not an info of this server': Tag; 'infos it accepts': (keyof Infos<ProtocolOf<This>> & string) | 'EXIT' | 'DOWN' | 'timeout' };
 
-/** The shape of a `@handleContinue` method: its tag and payload are not part of the protocol. */
-export type ContinueHandler<This> = (
-  this: This,
-  payload: never,
-  state: StateParam<StateOf<This>>,
-) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>>>;
+/**
+ * The shape a `@handleContinue(Tag)` method must have on a server of type `This`. When the
+ * protocol declares no `continues`, any tag is accepted and the payload is not checked.
+ */
+export type ContinueHandler<This, Tag extends string> = Tag extends ContinueTag<This>
+  ? (
+      this: This,
+      payload: DeclaresContinues<ProtocolOf<This>> extends true ? ContinuePayload<This, Tag> : never,
+      state: StateParam<StateOf<This>>,
+    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
+  : Method<This> & { 'error: not a continue of this server': Tag; 'continues it accepts': keyof Continues<ProtocolOf<This>> & string };
 
 /**
  * The shape of an `@init` method: the start argument in (checked when the protocol declares
@@ -185,15 +216,15 @@ export type ContinueHandler<This> = (
 export type InitHandler<This> = (
   this: This,
   arg: 'init' extends keyof ProtocolOf<This> ? Checked<ProtocolOf<This>, InitArg<This>> : never,
-) => Result<ProtocolOf<This>, StateOf<This> | NoReply<StateOf<This>> | Ignore | Stop<StateOf<This>, never>>;
+) => Result<ProtocolOf<This>, StateOf<This> | NoReply<StateOf<This>, ContinueOption<This>> | Ignore | Stop<StateOf<This>, never>>;
 
 /** The shape of a `@terminate` method: `(reason, state)`. */
 export type TerminateHandler<This> = (this: This, reason: Checked<ProtocolOf<This>, unknown>, state: StateParam<StateOf<This>>) => unknown;
 
-/** What a call handler may return (or resolve to). */
-export type CallReturn<R, S> = Reply<R, S> | NoReply<S> | Stop<S, R>;
+/** What a call handler may return (or resolve to); `C`: the `continue` options it may give. */
+export type CallReturn<R, S, C = ContinueValue> = Reply<R, S, C> | NoReply<S, C> | Stop<S, R>;
 /** What a cast, info or continue handler may return (or resolve to): no reply. */
-export type ReturnWithoutReply<S> = NoReply<S> | Stop<S, never>;
+export type ReturnWithoutReply<S, C = ContinueValue> = NoReply<S, C> | Stop<S, never>;
 
 /**
  * The public method names of `This` whose type is `F`: how a bare `@handleCall` finds its tag

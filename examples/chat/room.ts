@@ -1,7 +1,20 @@
 // Room: one server per chat room, started on demand under the rooms' DynamicSupervisor and
 // registered in the rooms' Registry, so `Room.join('lobby', 'alice')` needs no ref. A room keeps
 // its members and messages; it tells Presence who comes and goes.
-import { ChildStartError, AlreadyStartedError, DynamicSupervisor, GenServer, Registry, handleCall, handleCast, init, noreply, reply, type ServerRef } from '../../lib';
+import {
+  ChildStartError,
+  AlreadyStartedError,
+  DynamicSupervisor,
+  GenServer,
+  Registry,
+  handleCall,
+  handleCast,
+  init,
+  noreply,
+  reply,
+  type ServerRef,
+  type ViaName,
+} from '../../lib';
 import { Presence } from './presence';
 
 /** The Registry that names rooms (unique keys) and the DynamicSupervisor that runs them. */
@@ -19,46 +32,68 @@ interface RoomState {
   messages: Message[];
 }
 
-export class Room extends GenServer<RoomState> {
-  /** The room's name in the Registry: usable wherever a ref is. */
-  static via(room: string) {
-    return Registry.via(ROOMS, room);
+/** What a room accepts. Calls through `named(room)` are typed by it. */
+type RoomProtocol = {
+  init: string;
+  calls: {
+    join: [user: string, members: string[]];
+    leave: [user: string, reply: void];
+    post: [message: Message, count: number];
+    members: [payload: void, members: string[]];
+    history: [payload: void, messages: Message[]];
+  };
+  casts: { announce: void };
+};
+
+/** The room's name in the Registry, typed as a Room's: `GenServer.call(named(room), 'post', ...)` is checked. */
+function named(room: string): ViaName<Room> {
+  return Registry.via<Room>(ROOMS, room);
+}
+
+export class Room extends GenServer<RoomState, RoomProtocol> {
+  /**
+   * The room's name in the Registry: usable wherever a ref is. Deliberately untyped, so that any
+   * message can be sent to a room (the demo crashes one with a bad post); the client functions
+   * below use the typed `named(room)`.
+   */
+  static via(room: string): ViaName {
+    return named(room);
   }
 
   /** Finds the room, or starts it under the rooms' supervisor. */
   static async open(room: string): Promise<ServerRef> {
-    const running = GenServer.whereis(Room.via(room));
+    const running = GenServer.whereis(named(room));
     if (running) return running;
     try {
       // transient: a room that closes normally stays closed; one that crashes is restarted.
-      const spec = { id: `room:${room}`, start: () => Room.startLink(room, { name: Room.via(room) }), restart: 'transient' as const };
+      const spec = { id: `room:${room}`, start: () => Room.startLink(room, { name: named(room) }), restart: 'transient' as const };
       return (await DynamicSupervisor.startChild(ROOM_SUPERVISOR, spec))!;
     } catch (error) {
       // Someone opened it first (or it was being restarted): use that one.
-      if (error instanceof ChildStartError && error.reason instanceof AlreadyStartedError) return GenServer.whereis(Room.via(room))!;
+      if (error instanceof ChildStartError && error.reason instanceof AlreadyStartedError) return GenServer.whereis(named(room))!;
       throw error;
     }
   }
 
   static async join(room: string, user: string): Promise<string[]> {
-    return (await GenServer.call(Room.via(room), 'join', user)) as string[];
+    return await GenServer.call(named(room), 'join', user);
   }
 
   static async leave(room: string, user: string): Promise<void> {
-    await GenServer.call(Room.via(room), 'leave', user);
+    await GenServer.call(named(room), 'leave', user);
   }
 
   /** Posts a message; resolves to the number of messages in the room. */
   static async post(room: string, user: string, text: string): Promise<number> {
-    return (await GenServer.call(Room.via(room), 'post', { user, text })) as number;
+    return await GenServer.call(named(room), 'post', { user, text });
   }
 
   static async members(room: string): Promise<string[]> {
-    return (await GenServer.call(Room.via(room), 'members')) as string[];
+    return await GenServer.call(named(room), 'members');
   }
 
   static async history(room: string): Promise<Message[]> {
-    return (await GenServer.call(Room.via(room), 'history')) as Message[];
+    return await GenServer.call(named(room), 'history');
   }
 
   /** A restarted room gets its members back from Presence; its messages are gone with the crash. */

@@ -15,8 +15,14 @@ export interface NameRegistry {
   unregisterName(key: unknown, proc: Process): void;
 }
 
-/** A name resolved by a registry: `{ via: registry, key }`. Build it with `Registry.via(reg, key)`. */
-export class ViaName {
+/**
+ * A name resolved by a registry: `{ via: registry, key }`. Build it with `Registry.via(reg, key)`.
+ * `S` is the type of the server it names, for typed calls: `Registry.via<Room>(reg, key)`.
+ */
+export class ViaName<S = unknown> {
+  /** Phantom: carries the named server's type; never set. */
+  declare readonly __server?: S;
+
   constructor(
     readonly registry: NameRegistry,
     readonly key: unknown,
