@@ -1,5 +1,5 @@
 // The public surface: re-exports only.
-import * as gen from './gen_server';
+import * as gen from './behaviours/gen_server';
 import * as returns from './returns';
 import type { Protocol } from './types';
 
@@ -9,19 +9,19 @@ export const GenServer = gen.GenServer;
 export type GenServer<State = unknown, P extends Protocol = Protocol> = gen.GenServer<State, P>;
 export const reply = returns.reply;
 export const noreply = returns.noreply;
-export type { ServerTarget, From } from './client';
-export type { StartOptions } from './start';
-export type { ServerInfo } from './sys';
+export type { ServerTarget, From } from './behaviours/client';
+export type { StartOptions } from './behaviours/start';
+export type { ServerInfo } from './behaviours/sys';
 export { ServerRef } from './process/ref';
 export { TimerRef } from './process/timers';
 export { MonitorRef, type ExitMessage, type DownMessage } from './process/links';
 export { init, handleCall, handleCast, handleInfo, handleContinue, terminate, singleton } from './decorators';
 export { stop, ignore, type Reply, type NoReply, type Stop, type Ignore, type ReturnOptions, type ContinueValue } from './returns';
 export { setLogger, consoleLogger, type Logger } from './logger';
-export { Supervisor, type SupervisorOptions, type Strategy, type ChildInfo, type ChildCounts } from './supervisor';
-export { DynamicSupervisor, type DynamicSupervisorOptions } from './dynamic_supervisor';
-export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry';
-export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './child_spec';
+export { Supervisor, type SupervisorOptions, type Strategy, type ChildInfo, type ChildCounts } from './behaviours/supervisor';
+export { DynamicSupervisor, type DynamicSupervisorOptions } from './behaviours/dynamic_supervisor';
+export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry/registry';
+export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './behaviours/child_spec';
 export type { ViaName } from './process/names';
 export type { Protocol, CallReply, CallPayload, CastPayload, InfoPayload, ContinuePayload, CallTag, CastTag, InfoTag, ContinueTag, StateOf, ProtocolOf } from './types';
 export {

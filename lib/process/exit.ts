@@ -5,7 +5,8 @@ import { context } from './context';
 import { notifyExit } from './links';
 import { CALL, KIND_NAMES, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
 import { unregisterName } from './names';
-import { DEAD, TERMINATING, isThenable, type Process } from './process';
+import type { Process } from './process';
+import { DEAD, TERMINATING, isThenable } from './status';
 import { cancelAllTimers } from './timers';
 
 // How a process exits: terminate, the crash report, then death and everything it tells others.

@@ -4,7 +4,8 @@ import { Return, type ReturnOptions } from '../returns';
 import { context } from './context';
 import { link } from './links';
 import { registerName, whereisProcess, type Name } from './names';
-import { DEAD, RUNNING, STARTING, TERMINATING, isThenable, type Process } from './process';
+import type { Process } from './process';
+import { DEAD, RUNNING, STARTING, TERMINATING, isThenable } from './status';
 import type { ServerRef } from './ref';
 
 // How a process starts: its name and link first (so a second start under the name fails at once),

@@ -13,20 +13,11 @@ import { Queue } from './queue';
 import { ServerRef } from './ref';
 import { schedule, tick, type Runnable } from './scheduler';
 import type { TimerRef } from './timers';
+import { DEAD, RUNNING, STARTING, STATUS_NAMES, TERMINATING, isThenable, type StatusName } from './status';
 
-export const STARTING = 0;
-export const RUNNING = 1;
-export const TERMINATING = 2;
-export const DEAD = 3;
-const STATUS_NAMES = ['starting', 'running', 'terminating', 'dead'] as const;
-export type StatusName = (typeof STATUS_NAMES)[number];
 
 /** Messages one process handles in a row before the others on the run queue get a turn. */
 const RUN_BUDGET = 1024;
-
-export function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
-}
 
 const show = (x: unknown): string => inspect(x, { depth: 2, breakLength: Infinity });
 

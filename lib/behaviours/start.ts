@@ -1,9 +1,10 @@
-import { AlreadyStartedError, ArgumentError, StartTimeoutError } from './errors';
-import { routerFor } from './metadata';
-import { context } from './process/context';
-import { checkName, whereisProcess, type Name } from './process/names';
-import { DEAD, Process, STARTING } from './process/process';
-import type { ServerRef } from './process/ref';
+import { AlreadyStartedError, ArgumentError, StartTimeoutError } from '../errors';
+import { routerFor } from '../metadata';
+import { context } from '../process/context';
+import { checkName, whereisProcess, type Name } from '../process/names';
+import { Process } from '../process/process';
+import { DEAD, STARTING } from '../process/status';
+import type { ServerRef } from '../process/ref';
 
 /** Options of `start` and `startLink`. */
 export interface StartOptions {

@@ -1,9 +1,9 @@
-import { ArgumentError, StopTimeoutError } from './errors';
+import { ArgumentError, StopTimeoutError } from '../errors';
 import { noProc, processFor, stop, type ServerTarget } from './client';
-import { context } from './process/context';
-import { link, unlink } from './process/links';
-import type { Process } from './process/process';
-import { PROC, ServerRef } from './process/ref';
+import { context } from '../process/context';
+import { link, unlink } from '../process/links';
+import type { Process } from '../process/process';
+import { PROC, ServerRef } from '../process/ref';
 import { performance } from 'node:perf_hooks';
 
 export type Restart = 'permanent' | 'transient' | 'temporary';

@@ -1,15 +1,15 @@
 import { checkIntensity, checkOptionKeys, shouldRestart, shutdownChild, startChildAs, stateOfServer, toChildSpec, unwrap, type ChildSpec, type ChildSpecInput, type FullChildSpec, type RestartIntensity } from './child_spec';
 import { call, type ServerTarget } from './client';
-import { handleCall, handleInfo, init, terminate } from './decorators';
-import { ArgumentError, ChildNotFoundError, ChildStartError, MaxChildrenError, describeReason } from './errors';
+import { handleCall, handleInfo, init, terminate } from '../decorators';
+import { ArgumentError, ChildNotFoundError, ChildStartError, MaxChildrenError, describeReason } from '../errors';
 import { GenServer } from './gen_server';
-import { logger } from './logger';
-import type { ExitMessage } from './process/links';
-import type { Name } from './process/names';
-import { isCleanReason } from './process/exit';
-import type { Process } from './process/process';
-import { PROC, ServerRef } from './process/ref';
-import { noreply, reply, stop } from './returns';
+import { logger } from '../logger';
+import type { ExitMessage } from '../process/links';
+import type { Name } from '../process/names';
+import { isCleanReason } from '../process/exit';
+import type { Process } from '../process/process';
+import { PROC, ServerRef } from '../process/ref';
+import { noreply, reply, stop } from '../returns';
 import { startServer } from './start';
 import { countChildren, type ChildCounts, type ChildInfo } from './supervisor';
 

@@ -1,10 +1,10 @@
-import { ArgumentError, CallingSelfError } from './errors';
+import { ArgumentError, CallingSelfError } from '../errors';
 import { DEFAULT_CALL_TIMEOUT, isTimeout, noProc, processFor, request, type ServerTarget } from './client';
-import { context } from './process/context';
-import { SYSTEM } from './process/message';
-import type { Name, ViaName } from './process/names';
-import type { StatusName } from './process/process';
-import type { ServerRef } from './process/ref';
+import { context } from '../process/context';
+import { SYSTEM } from '../process/message';
+import type { Name, ViaName } from '../process/names';
+import type { StatusName } from '../process/status';
+import type { ServerRef } from '../process/ref';
 
 // Introspection, the job of Erlang's `:sys` module: served between two messages, never in the
 // middle of a handler, through the control lane (so a full mailbox never refuses them).

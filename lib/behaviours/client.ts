@@ -1,13 +1,14 @@
-import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from './errors';
-import { context } from './process/context';
-import { addDeadline } from './process/deadlines';
-import { CALL, CAST, CallMessage, INFO, Message, STOP } from './process/message';
-import { ViaName, whereisProcess } from './process/names';
-import { DEAD, type Process } from './process/process';
-import { settle } from './process/message';
-import { PROC, ServerRef } from './process/ref';
-import { cancelTimer as cancel, TimerRef } from './process/timers';
-import type { CallArgs, Calls, Casts, From, Infos, PayloadArg, PayloadOfCall, PayloadOfCast, PayloadOfInfo, Protocol, ReplyOfCall, TypedTarget } from './types';
+import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from '../errors';
+import { context } from '../process/context';
+import { addDeadline } from '../process/deadlines';
+import { CALL, CAST, CallMessage, INFO, Message, STOP } from '../process/message';
+import { ViaName, whereisProcess } from '../process/names';
+import type { Process } from '../process/process';
+import { DEAD } from '../process/status';
+import { settle } from '../process/message';
+import { PROC, ServerRef } from '../process/ref';
+import { cancelTimer as cancel, TimerRef } from '../process/timers';
+import type { CallArgs, Calls, Casts, From, Infos, PayloadArg, PayloadOfCall, PayloadOfCast, PayloadOfInfo, Protocol, ReplyOfCall, TypedTarget } from '../types';
 
 // The client side of a server: the functions `GenServer` exposes as statics.
 

@@ -1,13 +1,13 @@
-import { checkOptionKeys, stateOfServer } from './child_spec';
-import { noProc, processFor, type ServerTarget } from './client';
-import { init } from './decorators';
-import { AlreadyRegisteredError, ArgumentError, GenServerError, describeServer } from './errors';
-import { GenServer } from './gen_server';
-import { context } from './process/context';
-import { ViaName, type Name, type NameRegistry } from './process/names';
-import type { Process } from './process/process';
-import { PROC, type ServerRef } from './process/ref';
-import { startServer } from './start';
+import { checkOptionKeys, stateOfServer } from '../behaviours/child_spec';
+import { noProc, processFor, type ServerTarget } from '../behaviours/client';
+import { init } from '../decorators';
+import { AlreadyRegisteredError, ArgumentError, GenServerError, describeServer } from '../errors';
+import { GenServer } from '../behaviours/gen_server';
+import { context } from '../process/context';
+import { ViaName, type Name, type NameRegistry } from '../process/names';
+import type { Process } from '../process/process';
+import { PROC, type ServerRef } from '../process/ref';
+import { startServer } from '../behaviours/start';
 
 export type RegistryKeys = 'unique' | 'duplicate';
 

@@ -1,13 +1,13 @@
 import * as client from './client';
 import { defaultChildSpec, type FullChildSpec } from './child_spec';
-import { ArgumentError, GenServerError } from './errors';
-import { link, monitor, demonitor, unlink, type MonitorRef } from './process/links';
-import { PROC, type ServerRef } from './process/ref';
-import type { Process } from './process/process';
+import { ArgumentError, GenServerError } from '../errors';
+import { link, monitor, demonitor, unlink, type MonitorRef } from '../process/links';
+import { PROC, type ServerRef } from '../process/ref';
+import type { Process } from '../process/process';
 import { startServer, type StartOptions } from './start';
 import * as sys from './sys';
-import { startTimer, type TimerRef } from './process/timers';
-import { PROTOCOL, type Infos, type InitArg, type PayloadOfInfo, type Protocol } from './types';
+import { startTimer, type TimerRef } from '../process/timers';
+import { PROTOCOL, type Infos, type InitArg, type PayloadOfInfo, type Protocol } from '../types';
 
 /** `start`'s arguments: the protocol's `init` (optional when it may be undefined), then the options. */
 type StartArgs<T> = undefined extends InitArg<T> ? [arg?: InitArg<T>, options?: StartOptions] : [arg: InitArg<T>, options?: StartOptions];

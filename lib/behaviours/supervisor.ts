@@ -14,16 +14,16 @@ import {
   type RestartIntensity,
 } from './child_spec';
 import { call, type ServerTarget } from './client';
-import { ArgumentError, ChildNotFoundError, ChildRunningError, ChildStartError, DuplicateChildError, describeReason } from './errors';
-import { handleCall, handleInfo, init, terminate } from './decorators';
+import { ArgumentError, ChildNotFoundError, ChildRunningError, ChildStartError, DuplicateChildError, describeReason } from '../errors';
+import { handleCall, handleInfo, init, terminate } from '../decorators';
 import { GenServer } from './gen_server';
-import { logger } from './logger';
-import type { ExitMessage } from './process/links';
-import type { Name } from './process/names';
-import { isCleanReason } from './process/exit';
-import type { Process } from './process/process';
-import { PROC, ServerRef } from './process/ref';
-import { noreply, reply, stop } from './returns';
+import { logger } from '../logger';
+import type { ExitMessage } from '../process/links';
+import type { Name } from '../process/names';
+import { isCleanReason } from '../process/exit';
+import type { Process } from '../process/process';
+import { PROC, ServerRef } from '../process/ref';
+import { noreply, reply, stop } from '../returns';
 import { startServer } from './start';
 
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
