@@ -1,5 +1,6 @@
 import type { Workload } from '../workload';
 import { casts } from './casts';
+import { codec } from './codec';
 import { calls64, calls8 } from './concurrent_calls';
 import { eventLoopCheap, eventLoopSlow } from './event_loop';
 import { idleHeap } from './idle_heap';
@@ -18,4 +19,5 @@ export const workloads: readonly Workload[] = [
   idleHeap,
   eventLoopCheap,
   eventLoopSlow,
+  codec,
 ];
