@@ -114,6 +114,20 @@ export class MailboxFullError extends GenServerError {
   }
 }
 
+/**
+ * A frame for another node encodes to more bytes than its transport carries (NATS: the server's
+ * `max_payload`, 1 MiB by default). Refused at the sender: a call rejects with it, a cast or send is
+ * logged and dropped; nothing is cut or changed.
+ */
+export class PayloadTooLargeError extends GenServerError {
+  constructor(readonly node: string, readonly size: number, readonly maxPayload: number) {
+    super(
+      `A message for node '${node}' encodes to ${size} bytes, more than the ${maxPayload} bytes its transport carries ` +
+        `(NATS max_payload). Send a smaller payload (a reference to the data, or chunks), or raise max_payload on the NATS servers.`,
+    );
+  }
+}
+
 /** `start` gave up waiting for init (start option `timeout`); the half-started server is gone. */
 export class StartTimeoutError extends GenServerError {
   constructor(readonly server: unknown, readonly timeout: number) {

@@ -34,6 +34,7 @@ export {
   ServerExitError,
   StopTimeoutError,
   MailboxFullError,
+  PayloadTooLargeError,
   StartTimeoutError,
   ChildStartError,
   ChildNotFoundError,

@@ -1,0 +1,325 @@
+import { connect, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { ArgumentError, PayloadTooLargeError } from '../../errors';
+import { logger } from '../../logger';
+import type { Codec } from '../codec';
+import { wireCodec } from '../codec_wire';
+import { F_CALL, F_REPLY, F_SPAWN, F_SYS, F_WHEREIS, R_ERROR, type Frame, type Transport, type TransportEvents } from '../transport';
+import { Membership } from './membership';
+
+/**
+ * The NATS transport: nodes of one cluster on any number of machines, reached through NATS
+ * (core request/reply subjects, no JetStream needed for this part).
+ *
+ * Subjects, under the cluster name (default `'genserver'`, so two clusters can share one NATS):
+ * - `<cluster>.node.<name>`: frames for node `<name>` (one subscription per node);
+ * - `<cluster>.hb`: heartbeats, hellos and goodbyes (see membership.ts);
+ * - `<cluster>.hello`: a node that joins asks who is there;
+ * - `<cluster>.nr.<name>.<to>.<session>`: where NATS answers "no responders" for a frame `<name>`
+ *   sent to `<to>`: every frame is published with that reply subject, which costs nothing while the
+ *   node is there and tells at once when its subscription has gone (the process died, its
+ *   connection closed), well before a heartbeat would.
+ *
+ * A frame travels as the codec's bytes of `[from, fromSession, to, frame]`. Frames from one node to
+ * another keep their order (NATS keeps the order of one connection's messages to one subscriber).
+ */
+
+export interface NatsTransportOptions extends Omit<ConnectionOptions, 'name'> {
+  /** This node's name: one NATS subject token (no spaces, `.`, `*` or `>`). */
+  readonly name: string;
+  /** The cluster: the subject prefix shared by its nodes (default `'genserver'`). One token. */
+  readonly cluster?: string;
+  /** The byte codec (default `wireCodec`); every node of a cluster must use the same one. */
+  readonly codec?: Codec;
+  /** How often this node says it is alive, in ms (default 1000). */
+  readonly heartbeatMs?: number;
+  /** A node silent this long is down, in ms (default 4000; at least 2 × heartbeatMs). */
+  readonly downAfterMs?: number;
+  /** How long joining waits for the other nodes to answer the hello, in ms (default 250). */
+  readonly discoveryMs?: number;
+}
+
+const TOKEN = /^[^\s.*>]+$/;
+const HB_BEAT = 0;
+const HB_BYE = 1;
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ArgumentError(name, value, 'a finite number of ms > 0');
+  return value;
+}
+
+function token(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200 || !TOKEN.test(value)) {
+    throw new ArgumentError(name, value, 'a non-empty NATS subject token (no spaces, ".", "*" or ">", at most 200 characters)');
+  }
+  return value;
+}
+
+// Later runs of a node under the same name get larger sessions (clock in µs, plus a random tail).
+let lastSession = 0;
+function newSession(): number {
+  lastSession = Math.max(lastSession + 1, Date.now() * 1000 + Math.floor(Math.random() * 1000));
+  return lastSession;
+}
+
+export class NatsTransport implements Transport {
+  readonly self: string;
+  /** This run of the node: a new number every time a node of this name joins. */
+  readonly session = newSession();
+  readonly cluster: string;
+  readonly codec: Codec;
+  readonly membership: Membership;
+  private events: TransportEvents | undefined;
+  private readonly subs: Subscription[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly subjectOf = new Map<string, string>();
+
+  private constructor(
+    /** The NATS connection (for JetStream, global names). */
+    readonly connection: NatsConnection,
+    options: NatsTransportOptions,
+    heartbeatMs: number,
+    downAfterMs: number,
+  ) {
+    this.self = options.name;
+    this.cluster = options.cluster ?? 'genserver';
+    this.codec = options.codec ?? wireCodec;
+    this.membership = new Membership(this.self, {
+      up: (node) => this.events?.nodeUp(node),
+      down: (node, reason) => this.events?.nodeDown(node, reason),
+    }, heartbeatMs, downAfterMs);
+  }
+
+  /**
+   * Connects to NATS as node `options.name` and joins its cluster; resolves once the nodes already
+   * there have answered (so `nodes()` lists them). Every NATS connection option passes through
+   * (`servers`, `user`/`pass`, `token`, `authenticator` for nkeys/creds, `tls`, ...); reconnects
+   * forever by default (`maxReconnectAttempts: -1`).
+   *
+   * ```ts
+   * const transport = await NatsTransport.connect({ name: 'api-1', servers: 'nats://127.0.0.1:4222' });
+   * ```
+   */
+  static async connect(options: NatsTransportOptions): Promise<NatsTransport> {
+    if (typeof options !== 'object' || options === null) throw new ArgumentError('options', options, 'an object with at least `name`');
+    token('name', options.name);
+    if (options.cluster !== undefined) token('cluster', options.cluster);
+    const { name, cluster: _cluster, codec: _codec, heartbeatMs: _h, downAfterMs: _d, discoveryMs, ...natsOptions } = options;
+    const discovery = positive('discoveryMs', discoveryMs, 250);
+    // Validated before a connection exists, so a bad option leaves nothing open.
+    const heartbeatMs = positive('heartbeatMs', options.heartbeatMs, 1000);
+    const downAfterMs = positive('downAfterMs', options.downAfterMs, Math.max(4000, 2 * heartbeatMs));
+    if (downAfterMs < 2 * heartbeatMs) throw new ArgumentError('downAfterMs', downAfterMs, `at least 2 × heartbeatMs (${2 * heartbeatMs})`);
+    const connection = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsOptions, name: `genserver-ts node ${name}` });
+    let transport: NatsTransport;
+    try {
+      transport = new NatsTransport(connection, options, heartbeatMs, downAfterMs);
+      await transport.join(discovery);
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+    return transport;
+  }
+
+  private subject(kind: string, ...rest: string[]): string {
+    return [this.cluster, kind, ...rest].join('.');
+  }
+
+  private nodeSubject(node: string): string {
+    let subject = this.subjectOf.get(node);
+    if (subject === undefined) {
+      subject = this.subject('node', node);
+      this.subjectOf.set(node, subject);
+    }
+    return subject;
+  }
+
+  private async join(discoveryMs: number): Promise<void> {
+    const nc = this.connection;
+    this.subs.push(nc.subscribe(this.nodeSubject(this.self), { callback: (_err, msg) => this.onFrame(msg) }));
+    this.subs.push(nc.subscribe(this.subject('hb'), { callback: (_err, msg) => this.onHeartbeat(msg) }));
+    this.subs.push(nc.subscribe(this.subject('hello'), { callback: (_err, msg) => this.onHello(msg) }));
+    this.subs.push(nc.subscribe(this.subject('nr', this.self, '>'), { callback: (_err, msg) => this.onNoResponders(msg) }));
+    await nc.flush();
+    try {
+      const answers = await nc.requestMany(this.subject('hello'), this.codec.encode([this.self, this.session]), {
+        strategy: 'stall',
+        stall: Math.min(50, discoveryMs),
+        maxWait: discoveryMs,
+      });
+      for await (const msg of answers) this.onHeartbeat(msg);
+    } catch {
+      // "no responders": this is the first node of the cluster
+    }
+    this.membership.start();
+    this.heartbeat = setInterval(() => this.beat(HB_BEAT), this.membership.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** The nodes this transport reaches now. */
+  nodes(): string[] {
+    return this.membership.list();
+  }
+
+  attach(events: TransportEvents): void {
+    if (this.events !== undefined) throw new Error('NatsTransport.attach: already attached');
+    this.events = events;
+    for (const node of this.membership.list()) events.nodeUp(node);
+  }
+
+  send(node: string, frame: Frame, from: string = this.self): void {
+    const session = this.membership.session(node);
+    if (session === undefined || this.closing !== undefined) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec.encode([from, this.session, node, frame]);
+    } catch (error) {
+      // The node layer checked the value; a codec that still refuses it is reported, not thrown.
+      this.refuse(node, frame, error);
+      return;
+    }
+    const max = this.connection.info?.max_payload ?? 1024 * 1024;
+    if (bytes.byteLength > max) {
+      this.refuse(node, frame, new PayloadTooLargeError(node, bytes.byteLength, max));
+      return;
+    }
+    try {
+      this.connection.publish(this.nodeSubject(node), bytes, { reply: this.subject('nr', this.self, node, String(session)) });
+    } catch (error) {
+      // closed or draining: the frame is lost like one to a node that went down
+      logger().warn(`genserver-ts: a frame for node '${node}' was dropped: ${(error as Error).message}`, { node, error });
+    }
+  }
+
+  /**
+   * A frame that cannot be sent: a request is answered here with the error (so the caller rejects
+   * with it at once), a reply is replaced by the error (so the caller on the other node rejects with
+   * it), anything else is logged and dropped.
+   */
+  private refuse(node: string, frame: Frame, error: unknown): void {
+    const marker = errorMarker(error);
+    const kind = frame[0];
+    if (kind === F_CALL || kind === F_SPAWN || kind === F_WHEREIS || kind === F_SYS) {
+      const answer: Frame = [F_REPLY, frame[1], R_ERROR, marker, 1];
+      queueMicrotask(() => this.deliver(node, answer, this.self));
+      return;
+    }
+    if (kind === F_REPLY && frame[2] !== R_ERROR) {
+      this.send(node, [F_REPLY, frame[1], R_ERROR, marker, 1]);
+      return;
+    }
+    logger().warn(`genserver-ts: a message for node '${node}' was dropped: ${(error as Error).message}`, { node, error });
+  }
+
+  private deliver(from: string, frame: Frame, to: string): void {
+    try {
+      this.events?.frame(from, frame, to);
+    } catch (error) {
+      logger().error(`genserver-ts: the node layer failed on a frame from '${from}': ${(error as Error).message}`, { from, error });
+    }
+  }
+
+  private onFrame(msg: Msg): void {
+    let envelope: unknown;
+    try {
+      envelope = this.codec.decode(msg.data);
+    } catch (error) {
+      this.malformed(msg, error);
+      return;
+    }
+    if (
+      !Array.isArray(envelope) || envelope.length !== 4 || typeof envelope[0] !== 'string' || typeof envelope[1] !== 'number' ||
+      typeof envelope[2] !== 'string' || !Array.isArray(envelope[3]) || typeof envelope[3][0] !== 'number'
+    ) {
+      this.malformed(msg, new TypeError('not a [from, session, to, frame] envelope'));
+      return;
+    }
+    const [from, session, to, frame] = envelope as [string, number, string, Frame];
+    if (!this.membership.seen(from, session)) return; // an older run of that node, or a name clash
+    this.deliver(from, frame, to);
+  }
+
+  private malformed(msg: Msg, error: unknown): void {
+    logger().warn(`genserver-ts: dropped a malformed frame (${msg.data.byteLength} bytes) on ${msg.subject}: ${(error as Error).message}`, {
+      subject: msg.subject,
+      bytes: msg.data.byteLength,
+      error,
+    });
+  }
+
+  private decodeBeat(msg: Msg): [string, number, number] | undefined {
+    try {
+      const beat = this.codec.decode(msg.data);
+      if (Array.isArray(beat) && typeof beat[0] === 'string' && typeof beat[1] === 'number') return [beat[0], beat[1], typeof beat[2] === 'number' ? beat[2] : HB_BEAT];
+    } catch {
+      // fall through
+    }
+    logger().warn(`genserver-ts: dropped a malformed heartbeat on ${msg.subject}`, { subject: msg.subject });
+    return undefined;
+  }
+
+  private onHeartbeat(msg: Msg): void {
+    const beat = this.decodeBeat(msg);
+    if (beat === undefined) return;
+    const [node, session, kind] = beat;
+    if (node === this.self) {
+      if (session !== this.session) logger().error(`genserver-ts: another process joined cluster '${this.cluster}' as node '${node}': node names must be unique`, { node });
+      return;
+    }
+    if (kind === HB_BYE) this.membership.gone(node, 'left the cluster', session);
+    else this.membership.seen(node, session);
+  }
+
+  private onHello(msg: Msg): void {
+    const beat = this.decodeBeat(msg);
+    if (beat === undefined || beat[0] === this.self) return;
+    this.membership.seen(beat[0], beat[1]);
+    if (msg.reply !== undefined) msg.respond(this.codec.encode([this.self, this.session, HB_BEAT]));
+  }
+
+  private onNoResponders(msg: Msg): void {
+    if (msg.headers?.code !== 503) return;
+    // <cluster>.nr.<self>.<to>.<session>
+    const tokens = msg.subject.split('.');
+    const node = tokens[3];
+    const session = Number(tokens[4]);
+    this.membership.gone(node, 'no responders (its NATS subscription is gone)', session);
+  }
+
+  private beat(kind: number): void {
+    try {
+      this.connection.publish(this.subject('hb'), this.codec.encode([this.self, this.session, kind]));
+    } catch {
+      // closed: nothing to say
+    }
+  }
+
+  /** Says goodbye, reports every node down, and closes the NATS connection. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+      this.beat(HB_BYE);
+      try {
+        await this.connection.flush();
+      } catch {
+        // the connection is gone already
+      }
+      this.membership.close('this node left the cluster');
+      await this.connection.close().catch(() => undefined);
+    })();
+    return this.closing;
+  }
+}
+
+/** The wire marker of an error (transport.ts), for answers this transport makes itself. */
+function errorMarker(error: unknown): Record<string, unknown> {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(e)) {
+    const value = (e as unknown as Record<string, unknown>)[key];
+    if (value === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof value)) fields[key] = value;
+  }
+  return { $: 'error', class: e.name, message: e.message, stack: e.stack, fields };
+}
