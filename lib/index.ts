@@ -23,6 +23,9 @@ export { DynamicSupervisor, type DynamicSupervisorOptions } from './behaviours/d
 export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry/registry';
 export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './behaviours/child_spec';
 export type { ViaName } from './process/names';
+export { Node } from './node/api';
+export type { ThreadOptions } from './node/threads';
+export type { RemoteName } from './behaviours/client';
 export type { Protocol, CallReply, CallPayload, CastPayload, InfoPayload, ContinuePayload, CallTag, CastTag, InfoTag, ContinueTag, StateOf, ProtocolOf } from './types';
 export {
   GenServerError,
@@ -45,4 +48,8 @@ export {
   BadReturnError,
   ArgumentError,
   DecoratorError,
+  PayloadError,
+  NodeDownError,
+  RemoteError,
+  ClassNameError,
 } from './errors';

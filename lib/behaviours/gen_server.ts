@@ -3,6 +3,7 @@ import { defaultChildSpec, type FullChildSpec } from './child_spec';
 import { ArgumentError, GenServerError } from '../errors';
 import { link, monitor, demonitor, unlink, type MonitorRef } from '../process/links';
 import { PROC, type ServerRef } from '../process/ref';
+import { remote } from '../process/remote';
 import type { Process } from '../process/process';
 import { startServer, type StartOptions } from './start';
 import * as sys from './sys';
@@ -163,6 +164,7 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
   link(server: client.ServerTarget): void {
     const proc = own(this, 'link');
     const other = client.processFor(server);
+    if (other === undefined && client.isRemote(server)) return remote.hooks!.link(proc, server);
     if (other === undefined && !client.isTarget(server)) throw client.noProc(server);
     // As in OTP, linking to a dead process is an immediate exit signal with reason 'noproc'.
     if (other === undefined || other.isDead) return proc.exitSignal(undefined, 'noproc', other?.ref);
@@ -174,6 +176,7 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
     const proc = own(this, 'unlink');
     const other = client.processFor(server);
     if (other !== undefined) unlink(proc, other);
+    else if (client.isRemote(server)) remote.hooks!.unlink(proc, server);
   }
 
   /**
@@ -195,13 +198,36 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
   monitor(server: client.ServerTarget): MonitorRef {
     const proc = own(this, 'monitor');
     const other = client.processFor(server);
+    if (other === undefined && client.isRemote(server)) return remote.hooks!.monitor(proc, server);
     if (other === undefined && !client.isTarget(server)) throw client.noProc(server);
     return monitor(proc, other);
   }
 
   /** Removes a monitor; true if it was still active (no DOWN delivered yet). */
   demonitor(monitorRef: MonitorRef): boolean {
-    own(this, 'demonitor');
+    const proc = own(this, 'demonitor');
+    // A monitor on a server of another node has no target process here.
+    if (monitorRef?.target === undefined && remote.hooks !== undefined) {
+      const active = remote.hooks.demonitor(proc, monitorRef);
+      if (active !== undefined) return active;
+    }
     return demonitor(monitorRef);
+  }
+
+  /**
+   * Monitors a node (OTP's `monitor_node`): when `node` goes down — its thread exits or its
+   * connection is lost — this server gets `@handleInfo('nodedown')` with `{ node }` (at once if it
+   * is not connected). Each call adds one monitor; `demonitorNode` removes one.
+   */
+  monitorNode(node: string): void {
+    const proc = own(this, 'monitorNode');
+    if (typeof node !== 'string' || node.length === 0) throw new ArgumentError('node', node, 'a node name such as Node.self()');
+    remote.hooks?.monitorNode(proc, node, true);
+  }
+
+  /** Removes one monitor that `monitorNode(node)` set. */
+  demonitorNode(node: string): void {
+    const proc = own(this, 'demonitorNode');
+    remote.hooks?.monitorNode(proc, node, false);
   }
 }

@@ -53,7 +53,7 @@
 // never heard of but whose name is `parent/child` (a worker thread of another machine, say
 // `api-1/thread-1`) is reached through the transport that reaches `parent`, whose node layer
 // forwards it: a transport that receives a frame for a node other than its own hands it to
-// `TransportEvents.frame` all the same, with the final destination in `to` (see `forward`).
+// `TransportEvents.frame` all the same, with the final destination in `to`.
 
 /** Request a call: `[F_CALL, callId, target, tag, payload, enc, inc]`. Answered by `F_REPLY`. */
 export const F_CALL = 1;

@@ -5,6 +5,7 @@ import { context } from './context';
 import { notifyExit } from './links';
 import { CALL, KIND_NAMES, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
 import { unregisterName } from './names';
+import { remote } from './remote';
 import type { Process } from './process';
 import { DEAD, TERMINATING, isThenable } from './status';
 import { cancelAllTimers } from './timers';
@@ -105,6 +106,7 @@ export function die(proc: Process, reason: unknown): void {
     proc.control = undefined;
   }
   notifyExit(proc, reason);
+  if (proc.remote !== undefined) remote.hooks?.exited(proc, reason);
   if (proc.exitWaiters) {
     const waiters = proc.exitWaiters;
     proc.exitWaiters = undefined;
