@@ -19,8 +19,11 @@ import { Membership } from './membership';
  *   node is there and tells at once when its subscription has gone (the process died, its
  *   connection closed), well before a heartbeat would.
  *
- * A frame travels as the codec's bytes of `[from, fromSession, to, frame]`. Frames from one node to
- * another keep their order (NATS keeps the order of one connection's messages to one subscriber).
+ * A frame travels as the codec's bytes of `[via, session, from, to, frame]`: `via` is the node whose
+ * transport sent it (and `session` its run), `from` and `to` the nodes it is from and for — other
+ * than `via` and this node when a node forwards for its worker threads (`api-1/thread-1` is reached
+ * through `api-1`). Frames from one node to another keep their order (NATS keeps the order of one
+ * connection's messages to one subscriber).
  */
 
 export interface NatsTransportOptions extends Omit<ConnectionOptions, 'name'> {
@@ -170,11 +173,12 @@ export class NatsTransport implements Transport {
   }
 
   send(node: string, frame: Frame, from: string = this.self): void {
-    const session = this.membership.session(node);
-    if (session === undefined || this.closing !== undefined) return;
+    const via = this.route(node);
+    if (via === undefined || this.closing !== undefined) return;
+    const session = this.membership.session(via)!;
     let bytes: Uint8Array;
     try {
-      bytes = this.codec.encode([from, this.session, node, frame]);
+      bytes = this.codec.encode([this.self, this.session, from, node, frame]);
     } catch (error) {
       // The node layer checked the value; a codec that still refuses it is reported, not thrown.
       this.refuse(node, frame, error);
@@ -186,11 +190,21 @@ export class NatsTransport implements Transport {
       return;
     }
     try {
-      this.connection.publish(this.nodeSubject(node), bytes, { reply: this.subject('nr', this.self, node, String(session)) });
+      this.connection.publish(this.nodeSubject(via), bytes, { reply: this.subject('nr', this.self, via, String(session)) });
     } catch (error) {
       // closed or draining: the frame is lost like one to a node that went down
       logger().warn(`genserver-ts: a frame for node '${node}' was dropped: ${(error as Error).message}`, { node, error });
     }
+  }
+
+  /** The member a frame for `node` goes to: itself, or for `parent/child` the nearest parent that is up. */
+  private route(node: string): string | undefined {
+    if (this.membership.has(node)) return node;
+    for (let i = node.lastIndexOf('/'); i > 0; i = node.lastIndexOf('/', i - 1)) {
+      const parent = node.slice(0, i);
+      if (this.membership.has(parent)) return parent;
+    }
+    return undefined;
   }
 
   /**
@@ -230,14 +244,14 @@ export class NatsTransport implements Transport {
       return;
     }
     if (
-      !Array.isArray(envelope) || envelope.length !== 4 || typeof envelope[0] !== 'string' || typeof envelope[1] !== 'number' ||
-      typeof envelope[2] !== 'string' || !Array.isArray(envelope[3]) || typeof envelope[3][0] !== 'number'
+      !Array.isArray(envelope) || envelope.length !== 5 || typeof envelope[0] !== 'string' || typeof envelope[1] !== 'number' ||
+      typeof envelope[2] !== 'string' || typeof envelope[3] !== 'string' || !Array.isArray(envelope[4]) || typeof envelope[4][0] !== 'number'
     ) {
-      this.malformed(msg, new TypeError('not a [from, session, to, frame] envelope'));
+      this.malformed(msg, new TypeError('not a [via, session, from, to, frame] envelope'));
       return;
     }
-    const [from, session, to, frame] = envelope as [string, number, string, Frame];
-    if (!this.membership.seen(from, session)) return; // an older run of that node, or a name clash
+    const [via, session, from, to, frame] = envelope as [string, number, string, string, Frame];
+    if (!this.membership.seen(via, session)) return; // an older run of that node, or a name clash
     this.deliver(from, frame, to);
   }
 
