@@ -9,9 +9,17 @@ import { connectedNodes, hooks, local, onNodeDown, self, setServerClassTest } fr
 import { RemoteRef, internedCount } from './remote_ref';
 import { infoOf } from './serve';
 import { threadTransport, type ThreadOptions } from './threads';
+import type { ConnectOptions } from './nats/connect';
 import { Supervisor } from '../behaviours/supervisor';
 import { DynamicSupervisor } from '../behaviours/dynamic_supervisor';
 import { Registry } from '../registry/registry';
+
+// The NATS client is an optional peer dependency: its module loads on the first Node.connect.
+let connectLoaded = false;
+function natsModule(): typeof import('./nats/connect') {
+  connectLoaded = true;
+  return require('./nats/connect') as typeof import('./nats/connect');
+}
 
 // Wiring: the node layer reaches local servers through the client functions, and knows the
 // library's own server classes under their names on every node.
@@ -71,6 +79,24 @@ export const Node = {
     if (!(Number.isInteger(n) && n >= 1)) return Promise.reject(new ArgumentError('n', n, 'a whole number >= 1'));
     if (self.name.includes('/')) return Promise.reject(new GenServerError(`Node ${self.name} is a worker thread: start threads from the main thread.`));
     return threadTransport().start(n, options);
+  },
+
+  /**
+   * Joins a cluster over NATS as node `options.name` (see lib/node/nats/connect.ts for every option
+   * and default; all NATS connection options pass through). Loads the NATS client, an optional
+   * peer dependency, only now.
+   *
+   * ```ts
+   * await Node.connect({ name: 'api-1', servers: 'nats://127.0.0.1:4222' });
+   * ```
+   */
+  connect(options: ConnectOptions): Promise<void> {
+    return natsModule().connect(options);
+  },
+
+  /** Leaves the cluster joined with `Node.connect` (the others see this node down at once). */
+  disconnect(): Promise<void> {
+    return connectLoaded ? natsModule().disconnect() : Promise.resolve();
   },
 
   /** Terminates threads started by `startThreads` (default: all of them); resolves once they have exited. */
