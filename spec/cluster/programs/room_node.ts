@@ -1,0 +1,23 @@
+// A node for the Node-level cluster specs: joins over NATS, knows the Room class, and serves a
+// Room named 'lobby' (unless NO_LOBBY is set). Env: NATS_URL, NODE_NAME, HEARTBEAT_MS, DOWN_AFTER_MS.
+import 'reflect-metadata';
+import { Node } from '../../../lib';
+import { Room } from './rooms';
+
+async function main(): Promise<void> {
+  const env = process.env;
+  await Node.connect({
+    name: env.NODE_NAME!,
+    servers: env.NATS_URL!.split(','),
+    heartbeatMs: env.HEARTBEAT_MS === undefined ? undefined : Number(env.HEARTBEAT_MS),
+    downAfterMs: env.DOWN_AFTER_MS === undefined ? undefined : Number(env.DOWN_AFTER_MS),
+  });
+  if (env.NO_LOBBY === undefined) await Room.start({ members: [], notes: [] }, { name: 'lobby' });
+  process.on('SIGTERM', () => void Node.disconnect().then(() => process.exit(0)));
+  console.log('ready');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
