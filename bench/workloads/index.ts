@@ -1,5 +1,6 @@
 import type { Workload } from '../workload';
 import { casts } from './casts';
+import { cluster } from './cluster';
 import { codec } from './codec';
 import { calls64, calls8 } from './concurrent_calls';
 import { eventLoopCheap, eventLoopSlow } from './event_loop';
@@ -20,4 +21,5 @@ export const workloads: readonly Workload[] = [
   eventLoopCheap,
   eventLoopSlow,
   codec,
+  cluster,
 ];

@@ -41,6 +41,12 @@ export class Room extends GenServer<{ members: string[]; notes: unknown[] }> {
     return noreply({ ...state, notes: [...state.notes, value] });
   }
 
+  /** Does nothing: the benchmarks' cast. */
+  @handleCast('tick')
+  tick(_: unknown, state: { members: string[]; notes: unknown[] }) {
+    return noreply(state);
+  }
+
   @handleInfo('note')
   noteInfo(value: unknown, state: { members: string[]; notes: unknown[] }) {
     return noreply({ ...state, notes: [...state.notes, ['info', value]] });
