@@ -195,8 +195,10 @@ export class ThreadTransport implements Transport {
       }, options.bootTimeout ?? 60000);
       worker.on('message', (message: unknown) => {
         if (Array.isArray(message)) return this.received(thread, message);
-        const control = message as { ready?: boolean; failed?: unknown };
-        if (control.ready && !settled) {
+        const control = message as { ready?: boolean; failed?: unknown; log?: { level: 'error' | 'warn' | 'info'; message: string } };
+        if (control.log !== undefined) {
+          logger()[control.log.level](`[${thread.name}] ${control.log.message}`, { node: thread.name });
+        } else if (control.ready && !settled) {
           settled = true;
           clearTimeout(timer);
           this.up(thread);
