@@ -8,6 +8,7 @@ import { idleHeap } from './idle_heap';
 import { queuedCasts } from './queued_casts';
 import { sequentialCalls } from './sequential_calls';
 import { startStop } from './start_stop';
+import { threadCalls, threadCalls64, threadCasts, threadScaling } from './threads';
 
 /** Every workload, in the order `npm run bench` runs and prints them. */
 export const workloads: readonly Workload[] = [
@@ -20,6 +21,10 @@ export const workloads: readonly Workload[] = [
   idleHeap,
   eventLoopCheap,
   eventLoopSlow,
+  threadCalls,
+  threadCalls64,
+  threadCasts,
+  threadScaling,
   codec,
   cluster,
 ];

@@ -1,5 +1,6 @@
 import { ArgumentError, StopTimeoutError } from '../errors';
-import { noProc, processFor, stop, type ServerTarget } from './client';
+import { exit, isRemote, noProc, processFor, stop, type ServerTarget } from './client';
+import { remote } from '../process/remote';
 import { context } from '../process/context';
 import { link, unlink } from '../process/links';
 import type { Process } from '../process/process';
@@ -114,6 +115,11 @@ export function startChildAs(sup: Process, spec: FullChildSpec): Promise<ServerR
       throw new ArgumentError(`start() of child '${spec.id}'`, ref, 'a promise of a ServerRef (or of undefined, to ignore the child)');
     }
     const child = ref[PROC];
+    // On another node: startLink linked it there; link it anyway if its start did not.
+    if (child === undefined) {
+      remote.hooks?.link(sup, ref);
+      return ref;
+    }
     // Dead already: a linked child's EXIT is on its way; an unlinked one's must be made up.
     if (child.isDead) {
       if (child.parent !== sup) sup.exitSignal(child, child.exitReason);
@@ -132,6 +138,7 @@ export function startChildAs(sup: Process, spec: FullChildSpec): Promise<ServerR
  */
 export async function shutdownChild(sup: Process, ref: ServerRef, shutdown: Shutdown): Promise<void> {
   const child = ref[PROC];
+  if (child === undefined && isRemote(ref)) return shutdownRemoteChild(sup, ref, shutdown);
   unlink(sup, child);
   if (child.isDead) return;
   if (shutdown === 'brutal_kill') return child.kill();
@@ -140,6 +147,17 @@ export async function shutdownChild(sup: Process, ref: ServerRef, shutdown: Shut
   } catch (error) {
     if (error instanceof StopTimeoutError) child.kill();
     // NoProcError: it exited on its own meanwhile; nothing to do.
+  }
+}
+
+async function shutdownRemoteChild(sup: Process, ref: ServerRef, shutdown: Shutdown): Promise<void> {
+  remote.hooks!.unlink(sup, ref);
+  if (shutdown === 'brutal_kill') return exit(ref, 'kill');
+  try {
+    await stop(ref, 'shutdown', shutdown === 'infinity' ? Infinity : shutdown);
+  } catch (error) {
+    if (error instanceof StopTimeoutError) exit(ref, 'kill');
+    // NoProcError, NodeDownError: it is gone already.
   }
 }
 

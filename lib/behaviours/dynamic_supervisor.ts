@@ -30,7 +30,7 @@ interface Child {
 
 interface DynamicState {
   /** Keyed by the child's process, for O(1) exits among very many children. */
-  children: Map<Process, Child>;
+  children: Map<ServerRef, Child>;
   /** Children whose restart failed, waiting for a retry. */
   restarting: Set<Child>;
   maxChildren: number;
@@ -135,7 +135,7 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
     }
     try {
       const ref = await startChildAs(this.proc, spec);
-      if (ref !== undefined) state.children.set(ref[PROC], { spec, ref });
+      if (ref !== undefined) state.children.set(ref, { spec, ref });
       return reply({ ok: ref }, state);
     } catch (error) {
       return reply({ error: new ChildStartError(spec.id, error) }, state);
@@ -144,16 +144,17 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
 
   @handleCall('terminateChild')
   async terminateChildCall(ref: ServerRef, state: DynamicState) {
-    const child = ref instanceof ServerRef ? state.children.get(ref[PROC]) : undefined;
+    const child = ref instanceof ServerRef ? state.children.get(ref) : undefined;
     if (child === undefined) return reply({ error: new ChildNotFoundError(this.self, ref) }, state);
-    state.children.delete(ref[PROC]);
+    state.children.delete(ref);
     await shutdownChild(this.proc, ref, child.spec.shutdown);
     return reply({ ok: undefined }, state);
   }
 
   @handleInfo('EXIT')
   async childExited({ from, reason }: ExitMessage, state: DynamicState) {
-    const proc = from instanceof ServerRef ? from[PROC] : undefined;
+    // Keyed by ref: a child on another node has no process here, and its ref is interned.
+    const proc = from instanceof ServerRef ? from : undefined;
     const child = proc && state.children.get(proc);
     if (proc === undefined || child === undefined) return noreply(state);
     state.children.delete(proc);
@@ -185,7 +186,7 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
   private async restart(child: Child, state: DynamicState): Promise<void> {
     try {
       const ref = await startChildAs(this.proc, child.spec);
-      if (ref !== undefined) state.children.set(ref[PROC], { spec: child.spec, ref });
+      if (ref !== undefined) state.children.set(ref, { spec: child.spec, ref });
     } catch (error) {
       logger().error(`${this.self} (DynamicSupervisor): child '${child.spec.id}' failed to restart: ${describeReason(error)}`, {
         supervisor: this.self,

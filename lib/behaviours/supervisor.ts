@@ -13,7 +13,7 @@ import {
   type FullChildSpec,
   type RestartIntensity,
 } from './child_spec';
-import { call, type ServerTarget } from './client';
+import { call, isAlive, type ServerTarget } from './client';
 import { ArgumentError, ChildNotFoundError, ChildRunningError, ChildStartError, DuplicateChildError, describeReason } from '../errors';
 import { handleCall, handleInfo, init, terminate } from '../decorators';
 import { GenServer } from './gen_server';
@@ -326,7 +326,7 @@ export function countChildren(children: Iterable<{ spec: FullChildSpec; ref: unk
   const counts: ChildCounts = { specs: 0, active: 0, supervisors: 0, workers: 0 };
   for (const c of children) {
     counts.specs++;
-    if (c.ref instanceof ServerRef && !c.ref[PROC].isDead) counts.active++;
+    if (c.ref instanceof ServerRef && isAlive(c.ref)) counts.active++;
     if (c.spec.type === 'supervisor') counts.supervisors++;
     else counts.workers++;
   }

@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import { ArgumentError, ClassNameError, GenServerError, NoProcError, NodeDownError, PayloadError, StopTimeoutError, describeReason } from '../errors';
+import { ArgumentError, ClassNameError, GenServerError, NoProcError, ServerExitError, NodeDownError, PayloadError, StopTimeoutError, describeReason } from '../errors';
 import { logger } from '../logger';
 import { addDeadline } from '../process/deadlines';
 import { MonitorRef } from '../process/links';
@@ -15,7 +15,7 @@ import {
   F_CALL, F_CAST, F_DEMONITOR, F_DOWN, F_EXIT, F_INFO, F_LINK, F_MONITOR, F_REPLY, F_SPAWN, F_SYS, F_UNLINK, F_WHEREIS,
   R_ERROR, R_OK, type Frame, type Transport,
 } from './transport';
-import { decode, decodeError, encode, encodeLenient, isErrorMarker, type ErrorMarker, type RefMarker, type WireContext } from './wire';
+import { decode, decodeError, encode, encodeLenient, isErrorMarker, type ErrorMarker, type FromMarker, type RefMarker, type WireContext } from './wire';
 
 // The node layer: this node's name, the nodes it reaches and through which transport, and the
 // remote half of every client function (the hooks the runtime calls for targets that are not
@@ -51,13 +51,35 @@ export interface Attachments {
 interface Peer {
   readonly name: string;
   readonly transport: Transport;
-  /** Requests waiting for an answer (`F_REPLY`), by call id. */
-  readonly calls: Map<number, RemoteCall>;
 }
+
+/** Requests to other nodes waiting for an answer (`F_REPLY`), by call id. */
+const pending = new Map<number, RemoteCall>();
+/**
+ * Local calls whose `from` went to another node (for a deferred reply from there), by call id.
+ * An entry leaves when the reply arrives; one whose reply never comes stays (as its caller waits).
+ */
+const exportedFroms = new Map<number, CallMessage>();
 
 export const peers = new Map<string, Peer>();
 /** Local processes whose refs went to other nodes, by id, so frames can reach them. */
 export const exported = new Map<number, Process>();
+/**
+ * Refs of exported local processes that have exited, held weakly: a dead ref that comes home is
+ * still the very same object, and nobody holding it lets the entry go.
+ */
+const deadRefs = new Map<number, WeakRef<ServerRef>>();
+const deadCollected = new FinalizationRegistry<number>((id) => {
+  if (deadRefs.get(id)?.deref() === undefined) deadRefs.delete(id);
+});
+
+/** An exported process has exited: frames no longer reach it, and its ref stays itself. */
+export function unexport(proc: Process): void {
+  if (!exported.delete(proc.id)) return;
+  deadRefs.set(proc.id, new WeakRef(proc.ref));
+  deadCollected.register(proc.ref, proc.id);
+}
+
 /** Local processes with links or monitors across nodes. */
 export const attached = new Set<Process>();
 /** Monitors held here on remote servers, by id. */
@@ -96,8 +118,23 @@ export class RemoteCall extends CallMessage {
   }
 
   override expire(duration: number): void {
-    this.peer.calls.delete(this.callId);
+    pending.delete(this.callId);
     super.expire(duration);
+  }
+}
+
+/** A call from another node, delivered to a local server: its answer goes back as an `F_REPLY`. */
+export class IncomingCall extends CallMessage {
+  constructor(
+    readonly origin: string,
+    readonly callId: number,
+    tag: string,
+    payload: unknown,
+    target: unknown,
+  ) {
+    super(CALL, tag, payload, target);
+    this.resolve = (v) => answer(origin, callId, R_OK, v);
+    this.reject = (e) => answer(origin, callId, R_ERROR, e);
   }
 }
 
@@ -121,6 +158,8 @@ export const wire: WireContext = {
       const proc = marker.inc === self.inc ? exported.get(marker.id) : undefined;
       // A ref of this node that is no longer (or never was) here: a dead ref, as OTP's stale pids.
       if (proc !== undefined) return proc.ref;
+      const dead = marker.inc === self.inc ? deadRefs.get(marker.id)?.deref() : undefined;
+      if (dead !== undefined) return dead;
       const stale = internRef(`${self.name}#${marker.inc}`, marker.inc, marker.id, marker.cls);
       stale.dead = true;
       return stale;
@@ -129,6 +168,28 @@ export const wire: WireContext = {
   },
   isServerClass(value: Function): boolean {
     return serverClassTest(value);
+  },
+  describeFrom(msg: CallMessage): FromMarker {
+    if (msg instanceof IncomingCall) return { $: 'from', node: msg.origin, id: msg.callId };
+    const id = ++lastCallId;
+    exportedFroms.set(id, msg);
+    return { $: 'from', node: self.name, id };
+  },
+  fromOf(marker: FromMarker): CallMessage {
+    if (marker.node === self.name) {
+      const exportedFrom = exportedFroms.get(marker.id);
+      if (exportedFrom !== undefined) return exportedFrom;
+      // The `from` of a call this node sent elsewhere, come back: answering it answers that call.
+      const local = new CallMessage(CALL, 'reply', undefined, undefined);
+      local.resolve = (v) => {
+        const call = pending.get(marker.id);
+        if (call === undefined) return;
+        pending.delete(marker.id);
+        settle(call, v);
+      };
+      return local;
+    }
+    return new IncomingCall(marker.node, marker.id, 'reply', undefined, undefined);
   },
 };
 
@@ -200,12 +261,12 @@ function requestTo(
   if (peer === undefined) return Promise.reject(new NodeDownError(node, `${tag === 'start' ? 'Starting a server' : `'${tag}' to ${String(describeTarget(target))}`}`));
   const callId = ++lastCallId;
   const call = new RemoteCall(peer, callId, tag, target, onReply);
+  pending.set(callId, call);
   const promise = new Promise<unknown>((resolve, rejectFn) => {
     call.resolve = resolve;
     call.reject = rejectFn;
   });
   if (timeout !== Infinity) addDeadline(call, timeout);
-  peer.calls.set(callId, call);
   peer.transport.send(node, frame(callId));
   return promise;
 }
@@ -236,10 +297,15 @@ export function answer(node: string, callId: number, status: number, value: unkn
 
 /** An `F_REPLY` arrived. */
 export function replied(from: string, callId: number, status: number, value: unknown, enc: number): void {
-  const peer = peers.get(from);
-  const call = peer?.calls.get(callId);
-  if (call === undefined) return; // timed out: the late reply is dropped
-  peer!.calls.delete(callId);
+  void from;
+  let call: CallMessage | undefined = pending.get(callId);
+  if (call !== undefined) pending.delete(callId);
+  else {
+    // A deferred reply, from any node, to a local call whose `from` crossed.
+    call = exportedFroms.get(callId);
+    if (call === undefined) return; // timed out: the late reply is dropped
+    exportedFroms.delete(callId);
+  }
   let decoded: unknown;
   try {
     decoded = enc ? decode(value, wire) : value;
@@ -251,10 +317,10 @@ export function replied(from: string, callId: number, status: number, value: unk
     if (error instanceof NoProcError) error = new NoProcError(call.target);
     // The caller named the server its own way: errors say `server` as the caller passed it.
     if (error instanceof GenServerError && 'server' in error) (error as { server: unknown }).server = call.target;
-    if (error instanceof NoProcError && call.target instanceof RemoteRef) forgetRef(call.target);
+    if ((error instanceof NoProcError || error instanceof ServerExitError) && call.target instanceof RemoteRef) forgetRef(call.target);
     return reject(call, error);
   }
-  if (call.onReply === undefined) return settle(call, decoded);
+  if (!(call instanceof RemoteCall) || call.onReply === undefined) return settle(call, decoded);
   try {
     settle(call, call.onReply(decoded));
   } catch (error) {
@@ -508,7 +574,7 @@ function exited(proc: Process, reason: unknown): void {
   const a = proc.remote as Attachments;
   attached.delete(proc);
   nodeWatchers.delete(proc);
-  exported.delete(proc.id);
+  unexport(proc);
   if (a.links.size === 0 && a.watchers.size === 0 && a.watching.size === 0) return;
   const me = wire.describeRef(proc.ref);
   const [wireReason, enc] = encodeLenient(reason, wire);
@@ -579,8 +645,11 @@ export function nodeDown(name: string, _why: unknown): void {
   if (peer === undefined) return;
   peers.delete(name);
   const gone = (node: string): boolean => node === name || node.startsWith(`${name}/`);
-  for (const call of peer.calls.values()) reject(call, new NodeDownError(name, `'${call.tag}' to ${String(describeTarget(call.target))}`));
-  peer.calls.clear();
+  for (const [id, call] of pending) {
+    if (call.peer !== peer) continue;
+    pending.delete(id);
+    reject(call, new NodeDownError(name, `'${call.tag}' to ${String(describeTarget(call.target))}`));
+  }
   const refs = forgetNode(name);
   for (const [id, entry] of monitors) {
     if (!gone(entry.node)) continue;

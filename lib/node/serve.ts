@@ -4,14 +4,14 @@ import * as client from '../behaviours/client';
 import { GenServer } from '../behaviours/gen_server';
 import { startServer } from '../behaviours/start';
 import * as sys from '../behaviours/sys';
-import { CALL, CAST, CallMessage, INFO, Message } from '../process/message';
+import { CAST, INFO, Message } from '../process/message';
 import { whereisProcess } from '../process/names';
 import type { Process } from '../process/process';
 import { PROC, type ServerRef } from '../process/ref';
 import { DEAD } from '../process/status';
 import { classByName } from './classes';
 import {
-  answer, attach, exported, linkedExit, monitors, nodeDown, peerFor, peers, replied, self, sendFrame, wake, watchedBy, wire,
+  answer, attach, exported, IncomingCall, linkedExit, monitors, nodeDown, peerFor, peers, replied, self, sendFrame, wake, watchedBy, wire,
   type Attachments,
 } from './node';
 import { forgetRef, RemoteRef } from './remote_ref';
@@ -59,10 +59,7 @@ export function serve(from: string, f: Frame): void {
       } catch (error) {
         return fail(from, callId, error);
       }
-      const msg = new CallMessage(CALL, tag, decoded, proc.ref);
-      msg.resolve = (v) => answer(from, callId, R_OK, v);
-      msg.reject = (e) => answer(from, callId, R_ERROR, e);
-      return proc.deliver(msg);
+      return proc.deliver(new IncomingCall(from, callId, tag, decoded, proc.ref));
     }
     case F_REPLY:
       return replied(from, f[1] as number, f[2] as number, f[3], f[4] as number);
@@ -250,7 +247,7 @@ export function addTransport(transport: Transport): void {
       const previous = peers.get(node);
       if (previous !== undefined && previous.transport === transport) return;
       if (previous !== undefined) nodeDown(node, 'replaced');
-      peers.set(node, { name: node, transport, calls: new Map() });
+      peers.set(node, { name: node, transport });
     },
     nodeDown: (node) => {
       if (peers.get(node)?.transport === transport) nodeDown(node, 'noconnection');

@@ -106,7 +106,8 @@ function bootstrap(): { code: string; execArgv: string[] } {
   return { code: lines.join('\n'), execArgv };
 }
 
-const WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
+const WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions']);
+const KEEP = /^--(enable-source-maps|no-deprecation|no-warnings|experimental-|conditions|require|import|loader)/;
 
 /** The flags of `argv` a Worker accepts (ts-node's CLI leaves its own there), without ts-node's `-r` when it is registered by hand. */
 function nodeFlags(argv: readonly string[], dropTsNode: boolean): string[] {
@@ -114,8 +115,9 @@ function nodeFlags(argv: readonly string[], dropTsNode: boolean): string[] {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const flag = arg.split('=')[0];
-    if (!process.allowedNodeEnvironmentFlags.has(flag)) continue;
-    if (WITH_VALUE.has(arg)) {
+    // Only what changes how modules load: per-process flags (--expose-gc, …) make a Worker throw.
+    if (!process.allowedNodeEnvironmentFlags.has(flag) || !(WITH_VALUE.has(flag) || KEEP.test(flag))) continue;
+    if (WITH_VALUE.has(arg) && !arg.includes('=')) {
       const value = argv[++i];
       if (value !== undefined && !(dropTsNode && /ts-node/.test(value))) out.push(arg, value);
     } else if (!(dropTsNode && /ts-node/.test(arg))) out.push(arg);
@@ -195,8 +197,10 @@ export class ThreadTransport implements Transport {
       }, options.bootTimeout ?? 60000);
       worker.on('message', (message: unknown) => {
         if (Array.isArray(message)) return this.received(thread, message);
-        const control = message as { ready?: boolean; failed?: unknown };
-        if (control.ready && !settled) {
+        const control = message as { ready?: boolean; failed?: unknown; log?: { level: 'error' | 'warn' | 'info'; message: string } };
+        if (control.log !== undefined) {
+          logger()[control.log.level](`[${thread.name}] ${control.log.message}`, { node: thread.name });
+        } else if (control.ready && !settled) {
           settled = true;
           clearTimeout(timer);
           this.up(thread);

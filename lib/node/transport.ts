@@ -30,7 +30,6 @@
 //   themselves wire values; `class`: its constructor's name);
 // - `{ $: 'class', name }` — a GenServer class, found on the other node by its registered name;
 // - `{ $: 'from', node, id }` — a call's `from` handle, for a deferred reply from any node;
-// - `{ $: 'monitor', node, id }` — a MonitorRef;
 // - `{ $: 'obj', value }` — a user object that happened to have a `$` key (escaped).
 //
 // A payload with none of these travels as it is, unwalked on the receiving side; frames then say

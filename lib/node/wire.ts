@@ -1,5 +1,6 @@
 import * as errors from '../errors';
 import { PayloadError, RemoteError } from '../errors';
+import { CallMessage } from '../process/message';
 import { ServerRef } from '../process/ref';
 import { classByName, classNameOf } from './classes';
 import { RemoteRef } from './remote_ref';
@@ -17,8 +18,17 @@ export interface WireContext {
   refOf(marker: RefMarker): ServerRef;
   /** A GenServer class, which crosses by its registered name. */
   isServerClass(value: Function): boolean;
+  /** A call's `from` handle, so a deferred reply can come from any node. */
+  describeFrom(msg: CallMessage): FromMarker;
+  fromOf(marker: FromMarker): CallMessage;
   /** For messages: this node's name. */
   readonly self: string;
+}
+
+export interface FromMarker {
+  readonly $: 'from';
+  readonly node: string;
+  readonly id: number;
 }
 
 export interface RefMarker {
@@ -86,7 +96,7 @@ function check(value: unknown, path: string, ctx: WireContext, seen: Set<object>
   }
   if (value === null) return false;
   const object = value as object;
-  if (object instanceof ServerRef || object instanceof Error) return true;
+  if (object instanceof ServerRef || object instanceof Error || object instanceof CallMessage) return true;
   const proto = Object.getPrototypeOf(object) as object | null;
   if (isLeaf(proto, object)) return false;
   if (seen.has(object)) throw new PayloadError(path, value, 'it contains a cycle (a value that contains itself)');
@@ -124,6 +134,7 @@ function transform(value: unknown, ctx: WireContext): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof ServerRef) return ctx.describeRef(value);
   if (value instanceof Error) return encodeError(value, ctx);
+  if (value instanceof CallMessage) return ctx.describeFrom(value);
   const proto = Object.getPrototypeOf(value) as object | null;
   if (isLeaf(proto, value)) return value;
   if (proto === Array.prototype) return (value as unknown[]).map((v) => transform(v, ctx));
@@ -213,6 +224,8 @@ export function decode(wire: unknown, ctx: WireContext): unknown {
       }
       return cls;
     }
+    case 'from':
+      return ctx.fromOf(object as unknown as FromMarker);
     case 'obj':
       return decodeObject(object.value as Record<string, unknown>, ctx);
     case 'enc':

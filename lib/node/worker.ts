@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { GenServer } from '../behaviours/gen_server';
+import { setLogger } from '../logger';
 import { registerClass } from './classes';
 import { setSelfName, self } from './node';
 import { addTransport } from './serve';
@@ -19,6 +20,10 @@ async function boot(): Promise<void> {
   const data = (workerData as { genserver?: Boot } | undefined)?.genserver;
   if (parentPort === null || data === undefined) throw new Error('lib/node/worker is the entry of threads started by Node.startThreads(); it is not run directly.');
   setSelfName(data.name);
+  const port = parentPort;
+  // A thread's log lines go to the main thread's logger (tagged with the node), so one setLogger sees all.
+  const forward = (level: 'error' | 'warn' | 'info') => (message: string) => port.postMessage({ log: { level, message } });
+  setLogger({ error: forward('error'), warn: forward('warn'), info: forward('info') });
   const transport = new ParentTransport(data.name, parentPort);
   try {
     for (const path of data.modules) {

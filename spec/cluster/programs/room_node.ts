@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     // The benchmarks' baseline: plain nats.js request/reply on a connection of its own.
     const { connect } = await import('@nats-io/transport-node');
     const raw = await connect({ servers: env.NATS_URL!.split(',') });
-    raw.subscribe('raw.echo', { callback: (_err, msg) => msg.respond(msg.data) });
+    raw.subscribe('raw.echo', { callback: (_err, msg) => void msg.respond(msg.data) });
     raw.subscribe('raw.sink', { callback: () => undefined });
     await raw.flush();
   }
