@@ -18,7 +18,7 @@ import type { CallArgs, Calls, Casts, From, Infos, PayloadArg, PayloadOfCall, Pa
  * `S` is the server's class, carried by its refs and by the class itself; a name reaches an
  * untyped server.
  */
-export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | RemoteName;
+export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | RemoteName | GlobalName;
 
 /** A server registered under `name` on another node (Elixir's `{name, node}`): `{ name: 'lobby', node: 'main/thread-1' }`. */
 export interface RemoteName {
@@ -26,10 +26,15 @@ export interface RemoteName {
   readonly node: string;
 }
 
+/** A cluster-wide name (after `Node.connect`, lib/node/nats/): `{ global: 'room:lobby' }`. */
+export interface GlobalName {
+  readonly global: string;
+}
+
 export type { From };
 
 export const DEFAULT_CALL_TIMEOUT = 5000;
-const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string), a @singleton class, Registry.via(registry, key) or { name, node }';
+const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string), a @singleton class, Registry.via(registry, key), { name, node } or { global }';
 
 /** The live process behind a target, or undefined. */
 export function processFor(target: unknown): Process | undefined {
@@ -50,7 +55,8 @@ export function isTarget(target: unknown): boolean {
     (typeof target === 'string' && target.length > 0) ||
     typeof target === 'function' ||
     target instanceof ViaName ||
-    isRemoteName(target)
+    isRemoteName(target) ||
+    (typeof target === 'object' && target !== null && typeof (target as GlobalName).global === 'string')
   );
 }
 
