@@ -9,7 +9,7 @@ export const GenServer = gen.GenServer;
 export type GenServer<State = unknown, P extends Protocol = Protocol> = gen.GenServer<State, P>;
 export const reply = returns.reply;
 export const noreply = returns.noreply;
-export type { ServerTarget, From } from './behaviours/client';
+export type { ServerTarget, From, GlobalName } from './behaviours/client';
 export type { StartOptions } from './behaviours/start';
 export type { ServerInfo } from './behaviours/sys';
 export { ServerRef } from './process/ref';

@@ -94,6 +94,35 @@ export const Node = {
     return natsModule().connect(options);
   },
 
+  /**
+   * Global names, one holder each across the cluster (after `Node.connect`; kept in JetStream KV,
+   * see lib/node/nats/global.ts). `{ global: name }` then works as a target of call, cast, send
+   * and stop.
+   *
+   * ```ts
+   * await Node.global.register('room:lobby', lobby); // AlreadyStartedError with the holder's ref if taken
+   * await GenServer.call({ global: 'room:lobby' }, 'join', 'cy');
+   * ```
+   */
+  global: {
+    /** Registers a server of this node under `name`; freed when it exits or its node dies. */
+    register(name: string, ref: ServerRef): Promise<void> {
+      return natsModule().globalNames().then((g) => g.register(name, ref));
+    },
+    /** The holder of `name`, read from the cluster's bucket (undefined when free). */
+    whereis(name: string): Promise<ServerRef | undefined> {
+      return natsModule().globalNames().then((g) => g.lookup(name));
+    },
+    /** Frees `name` if a server of this node holds it. */
+    unregister(name: string): Promise<void> {
+      return natsModule().globalNames().then((g) => g.release(name));
+    },
+    /** Every global name of the cluster. */
+    names(): Promise<string[]> {
+      return natsModule().globalNames().then((g) => g.names());
+    },
+  },
+
   /** Leaves the cluster joined with `Node.connect` (the others see this node down at once). */
   disconnect(): Promise<void> {
     return connectLoaded ? natsModule().disconnect() : Promise.resolve();

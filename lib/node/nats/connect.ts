@@ -1,16 +1,30 @@
-import { GenServerError } from '../../errors';
+import * as client from '../../behaviours/client';
+import type { GlobalName } from '../../behaviours/client';
+import { GenServerError, NoProcError } from '../../errors';
+import { remote, type RemoteHooks } from '../../process/remote';
+import type { ServerRef } from '../../process/ref';
 import { self, setSelfName } from '../node';
 import { addTransport } from '../serve';
+import { GlobalNames, type GlobalOptions } from './global';
 import { NatsTransport, type NatsTransportOptions } from './transport';
 
 // `Node.connect` and `Node.disconnect`: this process as a node of a cluster over NATS. Loaded only
 // when a program calls them, so programs that never do need no NATS client installed.
 
 /** Options of `Node.connect`: this node's name, the cluster knobs, and every NATS connection option. */
-export type ConnectOptions = NatsTransportOptions;
+export interface ConnectOptions extends NatsTransportOptions {
+  /** Global names (`{ global: name }`): lease and replicas of their JetStream bucket. */
+  readonly global?: GlobalOptions;
+}
+
+export function isGlobalName(target: unknown): target is GlobalName {
+  return typeof target === 'object' && target !== null && typeof (target as GlobalName).global === 'string' && (target as GlobalName).global.length > 0;
+}
 
 let current: NatsTransport | undefined;
 let connecting: Promise<void> | undefined;
+let globalOptions: GlobalOptions | undefined;
+let globals: Promise<GlobalNames> | undefined;
 
 /**
  * Joins the cluster: names this node `options.name`, connects to NATS, and makes every node of
@@ -42,7 +56,9 @@ export function connect(options: ConnectOptions): Promise<void> {
       throw error;
     }
     current = transport;
+    globalOptions = options.global;
     addTransport(transport);
+    installGlobalTargets();
   })().finally(() => {
     connecting = undefined;
   });
@@ -56,8 +72,61 @@ export function connect(options: ConnectOptions): Promise<void> {
  */
 export async function disconnect(): Promise<void> {
   const transport = current;
+  const names = globals;
   current = undefined;
+  globals = undefined;
+  if (names !== undefined) await names.then((g) => g.close(), () => undefined);
   if (transport !== undefined) await transport.close();
+}
+
+/**
+ * The cluster's global names, opened on first use (they need JetStream on the NATS servers; the
+ * rest of a cluster does not). Rejects when this node is not connected.
+ */
+export function globalNames(): Promise<GlobalNames> {
+  if (current === undefined) return Promise.reject(new GenServerError(`Node ${self.name} is not in a cluster: global names need Node.connect() first.`));
+  if (globals === undefined) {
+    const opening = GlobalNames.open(current, globalOptions);
+    globals = opening;
+    // A failed open (no JetStream, say) is not kept: the next use tries again.
+    opening.catch(() => {
+      if (globals === opening) globals = undefined;
+    });
+  }
+  return globals;
+}
+
+/** The holder of a global name, or NoProcError naming it. */
+async function holderOf(target: GlobalName): Promise<ServerRef> {
+  const names = await globalNames();
+  const ref = names.whereis(target.global) ?? (await names.lookup(target.global));
+  if (ref === undefined) throw new NoProcError(target);
+  return ref;
+}
+
+// `{ global: name }` targets: the runtime hands targets it cannot find here to the node layer's
+// hooks; this wraps them once, resolving a global name to its holder's ref and going on with the
+// ref through the public client functions (local holder or remote alike).
+let installed = false;
+function installGlobalTargets(): void {
+  const inner = remote.hooks;
+  if (installed || inner === undefined) return;
+  installed = true;
+  const sendLater = (target: GlobalName, info: boolean, tag: string, payload: unknown) =>
+    void holderOf(target).then((ref) => (info ? client.send(ref, tag, payload) : client.cast(ref, tag, payload)), () => undefined);
+  const hooks: RemoteHooks = {
+    ...inner,
+    isRemote: (target) => isGlobalName(target) || inner.isRemote(target),
+    call: (target, tag, payload, timeout) =>
+      isGlobalName(target) ? holderOf(target).then((ref) => client.call(ref, tag, payload, timeout)) : inner.call(target, tag, payload, timeout),
+    cast: (target, info, tag, payload) => (isGlobalName(target) ? sendLater(target, info, tag, payload) : inner.cast(target, info, tag, payload)),
+    system: (target, request, arg, timeout) =>
+      isGlobalName(target)
+        ? holderOf(target).then((ref) => (request === 'stop' ? client.stop(ref, arg, timeout) : inner.system(ref, request, arg, timeout)))
+        : inner.system(target, request, arg, timeout),
+    whereis: (target) => (isGlobalName(target) ? holderOf(target).catch(() => undefined) : inner.whereis(target)),
+  };
+  remote.hooks = hooks;
 }
 
 /** The transport of `Node.connect`, for global names and specs. */

@@ -1,0 +1,250 @@
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { awaitExit } from '../../behaviours/client';
+import { AlreadyStartedError, ArgumentError } from '../../errors';
+import { logger } from '../../logger';
+import type { ServerRef } from '../../process/ref';
+import { onNodeDown, wire } from '../node';
+import type { RefMarker } from '../wire';
+import type { NatsTransport } from './transport';
+
+/**
+ * Global names: one holder per name across the whole cluster, kept in a JetStream key-value
+ * bucket (`<cluster>-global`).
+ *
+ * - **Registering** is `create` (create-if-absent): of N nodes racing for one name exactly one
+ *   succeeds; the others get `AlreadyStartedError` with the holder's ref. The revision the store
+ *   gives the entry is its fencing token: every later write by the holder says which revision it
+ *   expects, so a holder that lost the name can never write over its successor.
+ * - **Leases**: nats-server 2.9 has no per-key TTL, so the bucket's `max_age` is the lease
+ *   (`leaseMs`, default 15 s) and the holder's node rewrites each of its entries every third of
+ *   it. A node that dies stops refreshing and its names vanish after at most `leaseMs`; sooner in
+ *   practice, because every node that sees it go down deletes its entries at once (conditionally on
+ *   their revision, so a new holder is never touched).
+ * - **Freed on exit**: when the holder exits, its node deletes the entry.
+ * - **A stale holder** (its node was cut off from NATS for longer than the lease, or seen down by
+ *   the others) finds out at its next refresh, when the revision no longer matches: the name is
+ *   dropped here and logged, and the server stops answering as that name (lookups go to the new holder).
+ *
+ * Every node keeps a copy of the bucket (a watch), so `whereis` answers at once; `lookup` asks
+ * the bucket itself.
+ */
+
+export interface GlobalOptions {
+  /** How long a name outlives its node's last refresh, in ms (default 15000; at least 1000). */
+  readonly leaseMs?: number;
+  /** JetStream replicas of the bucket (default 1; 3 on a 3-server NATS cluster). */
+  readonly replicas?: number;
+}
+
+interface Holder {
+  readonly node: string;
+  readonly session: number;
+  readonly ref: RefMarker;
+}
+
+interface Entry {
+  readonly holder: Holder;
+  readonly revision: number;
+}
+
+interface Held {
+  readonly ref: ServerRef;
+  readonly value: string;
+  revision: number;
+}
+
+const encodeKey = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
+const decodeKey = (key: string) => Buffer.from(key, 'base64url').toString('utf8');
+
+function parseHolder(entry: KvEntry): Holder | undefined {
+  try {
+    const value = JSON.parse(entry.string()) as Holder;
+    if (typeof value.node === 'string' && typeof value.session === 'number' && value.ref?.$ === 'ref') return value;
+  } catch {
+    // not ours: ignored below
+  }
+  return undefined;
+}
+
+export class GlobalNames {
+  private readonly cache = new Map<string, Entry>();
+  private readonly held = new Map<string, Held>();
+  private refresher: NodeJS.Timeout | undefined;
+  private stopWatching: (() => void) | undefined;
+  private readonly offDown: () => void;
+  private closed = false;
+
+  private constructor(
+    private readonly transport: NatsTransport,
+    private readonly kv: KV,
+    readonly leaseMs: number,
+  ) {
+    this.offDown = onNodeDown((node) => this.freeNode(node));
+  }
+
+  /** Opens (or creates) the cluster's bucket and starts watching it. */
+  static async open(transport: NatsTransport, options: GlobalOptions = {}): Promise<GlobalNames> {
+    const leaseMs = options.leaseMs ?? 15_000;
+    if (typeof leaseMs !== 'number' || !Number.isFinite(leaseMs) || leaseMs < 1000) throw new ArgumentError('leaseMs', leaseMs, 'a number of ms >= 1000');
+    const replicas = options.replicas ?? 1;
+    const bucket = `${transport.cluster.replace(/[^A-Za-z0-9_-]/g, '_')}-global`;
+    const kvm = new Kvm(transport.connection);
+    let kv: KV;
+    try {
+      // The bucket as the cluster's first node made it: its max_age is the lease for everyone.
+      kv = await kvm.open(bucket);
+      await kv.status();
+    } catch {
+      kv = await kvm.create(bucket, { history: 1, ttl: leaseMs, replicas });
+    }
+    const names = new GlobalNames(transport, kv, leaseMs);
+    await names.watch();
+    names.refresher = setInterval(() => void names.refresh(), Math.max(250, leaseMs / 3));
+    names.refresher.unref();
+    return names;
+  }
+
+  private async watch(): Promise<void> {
+    const watcher = await this.kv.watch();
+    this.stopWatching = () => watcher.stop();
+    let initial = true;
+    let ready!: () => void;
+    const caughtUp = new Promise<void>((resolve) => (ready = resolve));
+    void (async () => {
+      for await (const entry of watcher) {
+        this.observe(entry);
+        if (initial && entry.delta === 0) {
+          initial = false;
+          ready();
+        }
+      }
+    })().catch((error: unknown) => logger().warn(`genserver-ts: the global names watch ended: ${(error as Error).message}`, { error }));
+    // An empty bucket sends nothing: then the first read of the stream's state is the catch-up.
+    const status = await this.kv.status();
+    if (status.values === 0) ready();
+    await caughtUp;
+  }
+
+  private observe(entry: KvEntry): void {
+    const name = decodeKey(entry.key);
+    if (entry.operation !== 'PUT') {
+      this.cache.delete(name);
+      return;
+    }
+    const holder = parseHolder(entry);
+    if (holder !== undefined) this.cache.set(name, { holder, revision: entry.revision });
+  }
+
+  /**
+   * Registers `ref` (a server of this node) under `name` cluster-wide. Rejects with
+   * `AlreadyStartedError` (`serverName` = `{ global: name }`, `ref` = the holder) when someone
+   * holds it. The name is freed when the server exits.
+   *
+   * ```ts
+   * await globals.register('room:lobby', lobby);
+   * ```
+   */
+  async register(name: string, ref: ServerRef): Promise<void> {
+    if (typeof name !== 'string' || name.length === 0) throw new ArgumentError('name', name, 'a non-empty string');
+    const holder: Holder = { node: this.transport.self, session: this.transport.session, ref: wire.describeRef(ref) };
+    const value = JSON.stringify(holder);
+    const key = encodeKey(name);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const revision = await this.kv.create(key, value);
+        this.held.set(name, { ref, value, revision });
+        this.cache.set(name, { holder, revision });
+        void awaitExit(ref).then(() => this.release(name, ref));
+        return;
+      } catch (error) {
+        // Taken: report the holder. (It may have been freed in between: then try again.)
+        const current = await this.kv.get(key);
+        const other = current !== null && current.operation === 'PUT' ? parseHolder(current) : undefined;
+        if (other !== undefined) throw new AlreadyStartedError({ global: name }, wire.refOf(other.ref));
+        if (attempt >= 3) throw error;
+      }
+    }
+  }
+
+  /** The holder of `name` as this node's copy of the bucket knows it, at once. */
+  whereis(name: string): ServerRef | undefined {
+    const entry = this.cache.get(name);
+    return entry === undefined ? undefined : wire.refOf(entry.holder.ref);
+  }
+
+  /** The holder of `name`, read from the bucket itself. */
+  async lookup(name: string): Promise<ServerRef | undefined> {
+    const entry = await this.kv.get(encodeKey(name));
+    const holder = entry !== null && entry.operation === 'PUT' ? parseHolder(entry) : undefined;
+    return holder === undefined ? undefined : wire.refOf(holder.ref);
+  }
+
+  /** Every global name this node knows of. */
+  names(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  /** Frees `name` if a server of this node holds it (and it is `ref`, when given). */
+  async release(name: string, ref?: ServerRef): Promise<void> {
+    const held = this.held.get(name);
+    if (held === undefined || (ref !== undefined && held.ref !== ref)) return;
+    this.held.delete(name);
+    if (this.closed) return;
+    try {
+      await this.kv.delete(encodeKey(name), { previousSeq: held.revision });
+    } catch {
+      // Someone else holds it by now (or the lease ran out): nothing of ours to delete.
+    }
+  }
+
+  /** A node went down: its names are freed now rather than when their lease runs out. */
+  private freeNode(node: string): void {
+    for (const [name, entry] of [...this.cache]) {
+      if (entry.holder.node !== node) continue;
+      this.cache.delete(name);
+      void this.kv.delete(encodeKey(name), { previousSeq: entry.revision }).catch(() => undefined);
+    }
+  }
+
+  /** Rewrites every name held here, fenced by its revision; a name whose revision moved on is lost. */
+  private async refresh(): Promise<void> {
+    for (const [name, held] of [...this.held]) {
+      try {
+        held.revision = await this.kv.update(encodeKey(name), held.value, held.revision);
+      } catch (error) {
+        if (this.closed || this.held.get(name) !== held) continue;
+        // Not a lost connection (the next refresh retries that): the entry is someone else's, or gone.
+        const current = await this.kv.get(encodeKey(name)).catch(() => undefined);
+        if (current === undefined) continue;
+        if (current === null || current.revision !== held.revision) this.lost(name, held);
+      }
+    }
+  }
+
+  private lost(name: string, held: Held): void {
+    this.held.delete(name);
+    logger().warn(
+      `genserver-ts: node ${this.transport.self} lost the global name '${name}' (its lease ran out or it was seen down); ` +
+        `${String(held.ref)} no longer answers as that name.`,
+      { name, ref: held.ref },
+    );
+  }
+
+  /** For specs: the names held by servers of this node. */
+  heldNames(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /**
+   * Stops refreshing and watching. With `release` (default true) the names held here are deleted
+   * first, so the others can take them at once.
+   */
+  async close(release = true): Promise<void> {
+    if (this.refresher !== undefined) clearInterval(this.refresher);
+    if (release) await Promise.all([...this.held.keys()].map((name) => this.release(name)));
+    this.closed = true;
+    this.held.clear();
+    this.offDown();
+    this.stopWatching?.();
+  }
+}
