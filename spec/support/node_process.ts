@@ -49,7 +49,7 @@ export class NodeProcess {
   }
 
   /** Resolves once the process has printed `text`; rejects if it exits first or after `timeoutMs`. */
-  waitFor(text: string, timeoutMs = 30_000): Promise<void> {
+  waitFor(text: string, timeoutMs = 90_000): Promise<void> {
     if (this.out.includes(text)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node process ${this.pid} did not print '${text}' within ${timeoutMs} ms:\n${this.out}`)), timeoutMs);
