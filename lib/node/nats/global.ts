@@ -199,6 +199,8 @@ export class GlobalNames {
 
   /** A node went down: its names are freed now rather than when their lease runs out. */
   private freeNode(node: string): void {
+    // Seen down because this node itself was cut off: the lease decides instead.
+    if (!this.transport.steady()) return;
     for (const [name, entry] of [...this.cache]) {
       if (entry.holder.node !== node) continue;
       this.cache.delete(name);

@@ -77,6 +77,8 @@ export class NatsTransport implements Transport {
   private heartbeat: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private readonly subjectOf = new Map<string, string>();
+  /** When the NATS connection was last (re)established; undefined while it is down. */
+  private connectedSince: number | undefined = Date.now();
 
   private constructor(
     /** The NATS connection (for JetStream, global names). */
@@ -156,9 +158,35 @@ export class NatsTransport implements Transport {
     } catch {
       // "no responders": this is the first node of the cluster
     }
+    void this.watchStatus();
     this.membership.start();
     this.heartbeat = setInterval(() => this.beat(HB_BEAT), this.membership.heartbeatMs);
     this.heartbeat.unref();
+  }
+
+  private async watchStatus(): Promise<void> {
+    try {
+      for await (const status of this.connection.status()) {
+        if (status.type === 'disconnect') {
+          this.connectedSince = undefined;
+          logger().warn(`genserver-ts: node ${this.self} lost its NATS connection; reconnecting`, { node: this.self });
+        } else if (status.type === 'reconnect') {
+          this.connectedSince = Date.now();
+          logger().info(`genserver-ts: node ${this.self} reconnected to NATS`, { node: this.self });
+        }
+      }
+    } catch {
+      // the connection closed
+    }
+  }
+
+  /**
+   * True when this node's own view of the cluster can be trusted: connected to NATS for longer than
+   * `downAfterMs`. A node that was cut off itself sees every other node go down; it must not act
+   * on that (say, free their global names) when it is back.
+   */
+  steady(): boolean {
+    return this.connectedSince !== undefined && Date.now() - this.connectedSince > this.membership.downAfterMs;
   }
 
   /** The nodes this transport reaches now. */
