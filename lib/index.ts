@@ -24,6 +24,7 @@ export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys }
 export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './behaviours/child_spec';
 export type { ViaName } from './process/names';
 export { Node } from './node/api';
+export { PartitionSupervisor, type PartitionSupervisorOptions } from './behaviours/partition_supervisor';
 export type { ThreadOptions } from './node/threads';
 export type { RemoteName } from './behaviours/client';
 export type { Protocol, CallReply, CallPayload, CastPayload, InfoPayload, ContinuePayload, CallTag, CastTag, InfoTag, ContinueTag, StateOf, ProtocolOf } from './types';

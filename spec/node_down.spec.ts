@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { GenServer, Node, NodeDownError, NoProcError, ServerRef, Supervisor, handleCall, handleInfo, init, noreply, reply } from '../lib';
+import { ArgumentError, ClassNameError, GenServer, Node, NodeDownError, NoProcError, ServerRef, Supervisor, handleCall, handleInfo, init, noreply, reply } from '../lib';
 import { Echo, SlowStart, SlowStop } from './support/node_servers';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
@@ -153,5 +153,27 @@ describe('Node down', function () {
     await GenServer.call(watcher, 'monitorNode', 'elsewhere');
     expect(await eventually(() => GenServer.call(watcher, 'seen') as Promise<unknown[][]>, (s) => s.length > 0)).to.deep.equal([['nodedown', 'elsewhere']]);
     expect(() => Node.monitor(victim)).to.throw(/from a server/);
+  });
+});
+
+describe('Node.startThreads()', function () {
+  this.timeout(120_000);
+
+  it('rejects with ClassNameError when two modules export different classes under one name, and leaves no thread', async () => {
+    const before = Node.list().length;
+    const error = await rejectionOf(Node.startThreads(1, { modules: [...MODULES, require.resolve('./support/node_clash')] }));
+    expect(error).to.be.instanceOf(ClassNameError);
+    expect(error).to.include({ className: 'Echo' });
+    expect((error as Error).message).to.contain('node_clash');
+    expect(Node.list().length).to.equal(before);
+  });
+
+  it('rejects with the module\'s error when a module fails to load', async () => {
+    const error = await rejectionOf(Node.startThreads(1, { modules: [require.resolve('./support/node_servers') + '.missing'] }));
+    expect((error as Error).message).to.contain('.missing');
+  });
+
+  it('rejects ArgumentError for a count that is not a whole number >= 1', async () => {
+    expect(await rejectionOf(Node.startThreads(0))).to.be.instanceOf(ArgumentError);
   });
 });
