@@ -74,6 +74,8 @@ describe('Node down', function () {
     await GenServer.call(watcher, 'monitor', other);
     await GenServer.call(watcher, 'monitorNode', victim);
     const exited = GenServer.awaitExit(other);
+    const downs: string[] = [];
+    const unsubscribe = Node.onDown((node) => downs.push(node));
 
     const midCall = rejectionOf(GenServer.call(e, 'sleep', 60_000, Infinity));
     const midStop = rejectionOf(GenServer.stop(slow));
@@ -87,6 +89,8 @@ describe('Node down', function () {
     expect(await midStop).to.be.instanceOf(NodeDownError);
     expect(await midStart).to.be.instanceOf(NodeDownError);
     expect(await exited).to.equal('noconnection');
+    expect(downs).to.deep.equal([victim]);
+    unsubscribe();
 
     const seen = await eventually(() => GenServer.call(watcher, 'seen') as Promise<unknown[][]>, (s) => s.length >= 3);
     expect(seen).to.deep.include(['EXIT', e, 'noconnection']);

@@ -445,6 +445,17 @@ describe('Nodes: servers on worker threads', function () {
     });
   });
 
+  describe('Node.register()', () => {
+    it('names a class for starts from other nodes; a second class under that name is a ClassNameError', () => {
+      class First extends GenServer {}
+      class Second extends GenServer {}
+      Node.register(First, 'specs.Registered');
+      Node.register(First, 'specs.Registered');
+      expect(() => Node.register(Second, 'specs.Registered')).to.throw(ClassNameError, /two different classes/);
+      expect(() => Node.register((() => 1) as never)).to.throw(ArgumentError);
+    });
+  });
+
   describe('remote refs table', () => {
     it('drops the refs of servers known to have exited', async () => {
       const before = Node.internedRefs(w1);
