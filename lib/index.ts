@@ -25,6 +25,7 @@ export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './
 export type { ViaName } from './process/names';
 export { Node } from './node/api';
 export type { ConnectOptions } from './node/nats/connect';
+export { PartitionSupervisor, type PartitionSupervisorOptions } from './behaviours/partition_supervisor';
 export type { ThreadOptions } from './node/threads';
 export type { RemoteName } from './behaviours/client';
 export type { Protocol, CallReply, CallPayload, CastPayload, InfoPayload, ContinuePayload, CallTag, CastTag, InfoTag, ContinueTag, StateOf, ProtocolOf } from './types';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { GenServer, Node, NodeDownError, NoProcError, ServerRef, Supervisor, handleCall, handleInfo, init, noreply, reply } from '../lib';
+import { ArgumentError, ClassNameError, GenServer, Node, NodeDownError, NoProcError, ServerRef, Supervisor, handleCall, handleInfo, init, noreply, reply } from '../lib';
 import { Echo, SlowStart, SlowStop } from './support/node_servers';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
@@ -74,6 +74,8 @@ describe('Node down', function () {
     await GenServer.call(watcher, 'monitor', other);
     await GenServer.call(watcher, 'monitorNode', victim);
     const exited = GenServer.awaitExit(other);
+    const downs: string[] = [];
+    const unsubscribe = Node.onDown((node) => downs.push(node));
 
     const midCall = rejectionOf(GenServer.call(e, 'sleep', 60_000, Infinity));
     const midStop = rejectionOf(GenServer.stop(slow));
@@ -87,6 +89,8 @@ describe('Node down', function () {
     expect(await midStop).to.be.instanceOf(NodeDownError);
     expect(await midStart).to.be.instanceOf(NodeDownError);
     expect(await exited).to.equal('noconnection');
+    expect(downs).to.deep.equal([victim]);
+    unsubscribe();
 
     const seen = await eventually(() => GenServer.call(watcher, 'seen') as Promise<unknown[][]>, (s) => s.length >= 3);
     expect(seen).to.deep.include(['EXIT', e, 'noconnection']);
@@ -153,5 +157,27 @@ describe('Node down', function () {
     await GenServer.call(watcher, 'monitorNode', 'elsewhere');
     expect(await eventually(() => GenServer.call(watcher, 'seen') as Promise<unknown[][]>, (s) => s.length > 0)).to.deep.equal([['nodedown', 'elsewhere']]);
     expect(() => Node.monitor(victim)).to.throw(/from a server/);
+  });
+});
+
+describe('Node.startThreads()', function () {
+  this.timeout(120_000);
+
+  it('rejects with ClassNameError when two modules export different classes under one name, and leaves no thread', async () => {
+    const before = Node.list().length;
+    const error = await rejectionOf(Node.startThreads(1, { modules: [...MODULES, require.resolve('./support/node_clash')] }));
+    expect(error).to.be.instanceOf(ClassNameError);
+    expect(error).to.include({ className: 'Echo' });
+    expect((error as Error).message).to.contain('node_clash');
+    expect(Node.list().length).to.equal(before);
+  });
+
+  it('rejects with the module\'s error when a module fails to load', async () => {
+    const error = await rejectionOf(Node.startThreads(1, { modules: [require.resolve('./support/node_servers') + '.missing'] }));
+    expect((error as Error).message).to.contain('.missing');
+  });
+
+  it('rejects ArgumentError for a count that is not a whole number >= 1', async () => {
+    expect(await rejectionOf(Node.startThreads(0))).to.be.instanceOf(ArgumentError);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  ArgumentError, CallTimeoutError, ClassNameError, DynamicSupervisor, GenServer, Node, NoProcError, PayloadError, RemoteError,
+  ArgumentError, CallTimeoutError, ClassNameError, DynamicSupervisor, GenServer, Node, NoProcError, PartitionSupervisor, PayloadError, RemoteError,
   ServerExitError, ServerRef, Supervisor, UnknownMessageError, handleCall, handleInfo, init, noreply, reply,
 } from '../lib';
 import { Burner, Echo } from './support/node_servers';
@@ -403,6 +403,56 @@ describe('Nodes: servers on worker threads', function () {
     it('a server stopped with its supervisor there takes its linked child here with it', async () => {
       const b = track(await Burner.start(0, { node: w2 }));
       expect(await GenServer.call(b, 'burn', 1)).to.equal(1);
+    });
+  });
+
+  describe('PartitionSupervisor', () => {
+    it('starts one child per partition, spread over the nodes round robin', async () => {
+      const ps = track(await PartitionSupervisor.start({ child: [Echo, 0], partitions: 4, nodes: [w1, w2], withArguments: (_arg, i) => i * 10 }));
+      const children = PartitionSupervisor.whichChildren(ps);
+      expect(children.map((c) => c.id)).to.deep.equal(['partition-0', 'partition-1', 'partition-2', 'partition-3']);
+      expect(children.map((c) => (c.ref as ServerRef).node)).to.deep.equal([w1, w2, w1, w2]);
+      expect(PartitionSupervisor.partitions(ps)).to.equal(4);
+      expect(await GenServer.call(children[2].ref as ServerRef, 'get')).to.equal(20);
+      expect(PartitionSupervisor.countChildren(ps).active).to.equal(4);
+    });
+
+    it('routes via(ps, key) by key: integers by remainder, other keys by a stable hash', async () => {
+      const ps = track(await PartitionSupervisor.start({ child: Echo, partitions: 3, nodes: [w1, w2] }));
+      const children = PartitionSupervisor.whichChildren(ps);
+      expect(await GenServer.call(PartitionSupervisor.via(ps, 4), 'self')).to.equal(children[1].ref);
+      const p = PartitionSupervisor.whichPartition(ps, 'room:42');
+      expect(PartitionSupervisor.whichPartition(ps, 'room:42')).to.equal(p);
+      expect(await GenServer.call(PartitionSupervisor.via(ps, 'room:42'), 'self')).to.equal(children[p].ref);
+      GenServer.cast(PartitionSupervisor.via(ps, 'room:42'), 'add', 5);
+      expect(await GenServer.call(children[p].ref as ServerRef, 'get')).to.equal(5);
+    });
+
+    it('restarts a crashed partition on its node, and via reaches the new server', async () => {
+      const ps = track(await PartitionSupervisor.start({ child: [Echo, 1], partitions: 2, nodes: [w1, w2], maxRestarts: 5 }));
+      const before = PartitionSupervisor.whichChildren(ps)[1].ref as ServerRef;
+      logs.length = 0;
+      GenServer.cast(PartitionSupervisor.via(ps, 1), 'crash');
+      const after = await eventually(() => PartitionSupervisor.whichChildren(ps)[1].ref, (r) => r instanceof ServerRef && r !== before);
+      expect((after as ServerRef).node).to.equal(w2);
+      expect(await GenServer.call(PartitionSupervisor.via(ps, 1), 'self')).to.equal(after);
+    });
+
+    it('works on one node too (the default)', async () => {
+      const ps = track(await PartitionSupervisor.start({ child: [Echo, 7], partitions: 2 }));
+      expect(await GenServer.call(PartitionSupervisor.via(ps, 'k'), 'get')).to.equal(7);
+      expect(PartitionSupervisor.whichChildren(ps).every((c) => (c.ref as ServerRef).node === 'main')).to.equal(true);
+    });
+  });
+
+  describe('Node.register()', () => {
+    it('names a class for starts from other nodes; a second class under that name is a ClassNameError', () => {
+      class First extends GenServer {}
+      class Second extends GenServer {}
+      Node.register(First, 'specs.Registered');
+      Node.register(First, 'specs.Registered');
+      expect(() => Node.register(Second, 'specs.Registered')).to.throw(ClassNameError, /two different classes/);
+      expect(() => Node.register((() => 1) as never)).to.throw(ArgumentError);
     });
   });
 

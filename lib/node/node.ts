@@ -4,7 +4,7 @@ import { logger } from '../logger';
 import { addDeadline } from '../process/deadlines';
 import { MonitorRef } from '../process/links';
 import { CALL, CAST, CallMessage, INFO, Message, STOP, reject, settle } from '../process/message';
-import { whereisProcess } from '../process/names';
+import { ViaName } from '../process/names';
 import type { Process } from '../process/process';
 import { PROC, ServerRef } from '../process/ref';
 import { remote, type RemoteHooks } from '../process/remote';
@@ -214,6 +214,11 @@ export function attach(proc: Process): Attachments {
 /** Where a target lives: a remote ref, or `{ name, node }` on another node; undefined for anything else. */
 function locate(target: unknown): { node: string; to: number | string; inc: number; ref: RemoteRef | undefined } | undefined {
   if (target instanceof RemoteRef) return { node: target.node, to: target.id, inc: target.inc, ref: target };
+  if (target instanceof ViaName) {
+    // A via name whose registry knows refs of other nodes (PartitionSupervisor.via).
+    const ref = target.registry.whereisRef?.(target.key);
+    return ref instanceof RemoteRef ? { node: ref.node, to: ref.id, inc: ref.inc, ref } : undefined;
+  }
   if (typeof target === 'object' && target !== null && !(target instanceof ServerRef)) {
     const { name, node } = target as { name?: unknown; node?: unknown };
     if (typeof name === 'string' && typeof node === 'string' && node !== self.name) return { node, to: name, inc: 0, ref: undefined };

@@ -39,11 +39,11 @@ export class Echo extends GenServer<{ n: number; seen: unknown[] }> {
     return reply(this.self.node, s);
   }
 
-  @handleCall('boom') boom(_: void) {
+  @handleCall('boom') boom(_: void): never {
     throw new RoomFullError('lobby', 3);
   }
 
-  @handleCall('typeError') typeError(_: void) {
+  @handleCall('typeError') typeError(_: void): never {
     throw new TypeError('not a number');
   }
 
@@ -125,7 +125,7 @@ export class Echo extends GenServer<{ n: number; seen: unknown[] }> {
     return noreply({ ...s, n: s.n + k, seen: [...s.seen, ['cast', k]] });
   }
 
-  @handleCast('crash') crash(_: void) {
+  @handleCast('crash') crash(_: void): never {
     throw new Error('crashed by a cast');
   }
 
