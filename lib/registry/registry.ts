@@ -228,12 +228,17 @@ export class Registry {
     return new ViaName(new ViaResolver(reg), key, describeServer(reg));
   }
 
-  /** Registers the running server under `key` with `value`. Throws `AlreadyRegisteredError` for a taken unique key. */
+  /**
+   * Registers the running server under `key` with `value` (default undefined), and links it to the
+   * registry until its last key is unregistered, as in OTP: a registry crash takes it down. In a
+   * duplicate registry, registering one key twice makes two entries. Throws `AlreadyRegisteredError`
+   * for a taken unique key. `Registry.register(topics, 'news', { since: Date.now() })`.
+   */
   static register(reg: ServerTarget, key: unknown, value?: unknown): void {
     tableOf(reg).register(running('register'), key, value);
   }
 
-  /** Removes the running server's entries under `key`. */
+  /** Removes every entry of the running server under `key`; its last key unlinks it from the registry. */
   static unregister(reg: ServerTarget, key: unknown): void {
     tableOf(reg).unregister(running('unregister'), key);
   }
@@ -243,7 +248,7 @@ export class Registry {
     return tableOf(reg).lookup(key) as RegistryEntry<V>[];
   }
 
-  /** The keys `server` is registered under. */
+  /** The keys `server` is registered under; a duplicate key once per registration (`['hello', 'hello']`). */
   static keys(reg: ServerTarget, server: ServerTarget): unknown[] {
     const proc = processFor(server);
     return proc === undefined ? [] : tableOf(reg).keysOf(proc);
