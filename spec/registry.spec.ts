@@ -385,6 +385,14 @@ describe('Registry links', () => {
     expect(logs.filter((l) => l.level === 'warn'), 'no dropped EXIT message').to.deep.equal([]);
   });
 
+  it("stops on GenServer.exit(reg, 'shutdown') from outside any server, taking its registrants with it", async () => {
+    const reg = track(await Registry.start({ keys: 'duplicate' }));
+    const m = track(await Member.start({ reg, key: 'topic' }));
+    GenServer.exit(reg, 'shutdown');
+    expect(await GenServer.awaitExit(reg)).to.equal('shutdown');
+    expect(await GenServer.awaitExit(m)).to.equal('shutdown');
+  });
+
   it('keeps a link the server had made itself before it registered', async () => {
     const reg = track(await Registry.start({ keys: 'unique' }));
     const m = track(await Member.start());

@@ -8,7 +8,7 @@ import { link, unlink, type ExitMessage } from '../process/links';
 import { ViaName, type Name, type NameRegistry } from '../process/names';
 import type { Process } from '../process/process';
 import { PROC, type ServerRef } from '../process/ref';
-import { noreply } from '../returns';
+import { noreply, stop } from '../returns';
 import { startServer } from '../behaviours/start';
 
 export type RegistryKeys = 'unique' | 'duplicate';
@@ -289,10 +289,14 @@ export class RegistryServer extends GenServer<RegistryTable> {
     return table;
   }
 
-  /** A registrant exited: its exit hook has already removed its entries. */
+  /**
+   * A registrant exited: its exit hook has already removed its entries. A signal sent outside any
+   * server (`GenServer.exit(reg, 'shutdown')`) stops it, as it does a supervisor; one from another
+   * server is ignored, as OTP's registry (a supervisor) does.
+   */
   @handleInfo('EXIT')
-  linkedExit(_: ExitMessage, table: RegistryTable) {
-    return noreply(table);
+  linkedExit({ from, reason }: ExitMessage, table: RegistryTable) {
+    return from === undefined ? stop(reason, table) : noreply(table);
   }
 }
 
