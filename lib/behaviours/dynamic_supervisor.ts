@@ -176,9 +176,10 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
     return noreply(state);
   }
 
-  /** A restart that failed is tried again, one message per child (payload: the process that exited). */
+  /** A restart that failed is tried again, one message per child (payload: the ref that exited). */
   @handleInfo(RETRY)
-  async retry(exited: Process, state: DynamicState) {
+  async retry(ref: ServerRef, state: DynamicState) {
+    const exited = ref[PROC];
     const child = state.children.get(exited);
     // terminateChild may have removed it meanwhile.
     if (child === undefined || child.ref !== 'restarting') return noreply(state);
@@ -210,7 +211,7 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
         supervisor: this.self,
         reason: error,
       });
-      GenServer.send(this.self, RETRY, exited);
+      GenServer.send(this.self, RETRY, exited.ref);
       return;
     }
     state.children.delete(exited);
