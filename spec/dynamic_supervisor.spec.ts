@@ -44,7 +44,7 @@ function stubborn(id: string) {
       held?.open();
     },
     /** Resolves once restart attempt `n` (the first start is attempt 1) is waiting. */
-    attempt: (n: number) => eventually(`restart attempt ${n} is waiting`, () => control.attempts === n && control.held !== undefined),
+    attempt: (n: number) => eventually(`restart attempt ${n} is waiting`, () => control.attempts === n && control.held !== undefined, 5000),
     spec: {
       id,
       start: async () => {
@@ -191,7 +191,7 @@ describe('DynamicSupervisor maxChildren', () => {
     await a.attempt(3);
     a.failing = false;
     a.release();
-    await eventually('a runs again', () => DynamicSupervisor.countChildren(dyn).active === 1);
+    await eventually('a runs again', () => DynamicSupervisor.countChildren(dyn).active === 1, 5000);
     expect(events).to.not.include('start x');
   });
 
@@ -252,7 +252,7 @@ describe('DynamicSupervisor restarts', () => {
     restarting();
     a.failing = false;
     a.release();
-    await eventually('a runs again', () => DynamicSupervisor.countChildren(dyn).active === 2);
+    await eventually('a runs again', () => DynamicSupervisor.countChildren(dyn).active === 2, 5000);
     expect(refsOf(dyn)).to.include(b).and.not.include(first);
     expect(DynamicSupervisor.countChildren(dyn).specs).to.equal(2);
   });

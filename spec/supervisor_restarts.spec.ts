@@ -150,7 +150,7 @@ describe('Supervisor restart intensity', () => {
     failures.left = 1;
     events.length = 0;
     await exitChild(refsOf(sup).a, 'crash');
-    await eventually('all three run again', () => Object.keys(refsOf(sup)).length === 3);
+    await eventually('all three run again', () => Object.keys(refsOf(sup)).length === 3, 5000);
     expect(events).to.deep.equal(['stop a', 'stop c', 'stop b', 'start a', 'start b', 'stop a', 'start a', 'start b', 'start c']);
     expect(Object.values(refsOf(sup)).every((r) => GenServer.isAlive(r))).to.equal(true);
     expect(started.filter((r) => GenServer.isAlive(r))).to.have.length(3);
@@ -163,7 +163,7 @@ describe('Supervisor restart intensity', () => {
     failures.left = 1;
     events.length = 0;
     await exitChild(refsOf(sup).b, 'crash');
-    await eventually('b and c run again', () => Object.keys(refsOf(sup)).length === 3);
+    await eventually('b and c run again', () => Object.keys(refsOf(sup)).length === 3, 5000);
     expect(events).to.deep.equal(['stop b', 'stop c', 'start b', 'start b', 'start c']);
     expect(refsOf(sup).a).to.equal(a);
   });
