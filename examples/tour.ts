@@ -26,8 +26,8 @@ export const examples: ReadonlyArray<readonly [file: string, title: string, main
   ['named_counter.ts', 'name registration', namedCounter],
   ['counter_singleton.ts', '@singleton', counterSingleton],
   ['chat/app.ts', 'a supervision tree: a Registry of rooms, a DynamicSupervisor of Room servers, a Presence tracker', chat],
-  ['too_many_messages.ts', 'bonus: what happens when a GenServer gets too many messages', tooManyMessages],
   ['threads/app.ts', 'beyond one thread: CPU-heavy servers on worker threads behind a PartitionSupervisor', threads],
+  ['too_many_messages.ts', 'bonus: what happens when a GenServer gets too many messages', tooManyMessages],
 ];
 
 export async function main(): Promise<void> {
