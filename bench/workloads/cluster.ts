@@ -1,8 +1,11 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
+import { performance } from 'node:perf_hooks';
+import { Counter } from '../fixtures';
 import { GenServer, Node, type ServerRef } from '../../lib';
 import { NatsServer, natsServerInstalled } from '../../spec/support/nats_server';
 import { startNode, stopAll } from '../../spec/support/node_process';
-import { interleaved, opsPerSecond } from '../harness';
+import { interleaved, opsPerSecond, stats } from '../harness';
 import { atLeastTimes, row, type Row, type Workload } from '../workload';
 
 const BATCH = 200;
@@ -77,6 +80,67 @@ export const cluster: Workload = {
         config,
       );
       rows.push(row('nats_casts', 'cross-node casts, 1000 then 1 call (vs raw nats.js publish)', 'ops/s', casts.ours, casts.base));
+
+      // Global names: register + free (ours: through the node's lease bookkeeping) against raw KV
+      // create + delete; lookups against raw KV get.
+      await Node.global.names(); // opens (creates) the bucket
+      const kv = await new Kvm(nc).open('genserver-global');
+      const holder = await Counter.start(0);
+      let n = 0;
+      const reg = await interleaved(
+        (ms) => opsPerSecond(ms, async () => {
+          const name = `bench:${n++}`;
+          await Node.global.register(name, holder);
+          await Node.global.unregister(name);
+          return 1;
+        }),
+        (ms) => opsPerSecond(ms, async () => {
+          const key = `raw${n++}`;
+          const revision = await kv.create(key, 'x');
+          await kv.delete(key, { previousSeq: revision });
+          return 1;
+        }),
+        config,
+      );
+      rows.push(row('global_register', 'global name register + unregister (vs raw KV create + delete)', 'ops/s', reg.ours, reg.base));
+      await Node.global.register('bench:lookup', holder);
+      await kv.put('rawlookup', 'x');
+      const look = await interleaved(
+        (ms) => opsPerSecond(ms, async () => {
+          await Node.global.whereis('bench:lookup');
+          return 1;
+        }),
+        (ms) => opsPerSecond(ms, async () => {
+          await kv.get('rawlookup');
+          return 1;
+        }),
+        config,
+      );
+      rows.push(row('global_lookup', 'global name lookup (vs raw KV get)', 'ops/s', look.ours, look.base));
+      await GenServer.stop(holder);
+
+      // Failover: a node holding a global name is killed with kill -9; the time until this node
+      // has taken the name over (node down seen, name freed, registered here).
+      const times: number[] = [];
+      for (let i = 0; i < (config.quick ? 1 : 3); i++) {
+        const name = `bench:failover:${i}`;
+        const other = await startNode('global_node.ts', { NATS_URL: server.url, NODE_NAME: `bench-f${i}`, RACE_NAME: name });
+        await other.waitFor('won');
+        const mine = await Counter.start(0);
+        const killed = performance.now();
+        await other.kill();
+        for (;;) {
+          try {
+            await Node.global.register(name, mine);
+            break;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        }
+        times.push(performance.now() - killed);
+        await GenServer.stop(mine);
+      }
+      rows.push(row('failover', `global name failover after kill -9 (heartbeat 1000 ms, down after 4000 ms)`, 'ms', stats(times), undefined));
       return rows;
     } finally {
       await raw?.close();
