@@ -25,6 +25,9 @@ export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './
 export type { ViaName } from './process/names';
 export { Node } from './node/api';
 export type { ConnectOptions } from './node/nats/connect';
+export { v8Codec, type Codec } from './node/codec';
+export { wireCodec } from './node/codec_wire';
+export { jsonCodec } from './node/codec_json';
 export { PartitionSupervisor, type PartitionSupervisorOptions } from './behaviours/partition_supervisor';
 export type { ThreadOptions } from './node/threads';
 export type { RemoteName } from './behaviours/client';

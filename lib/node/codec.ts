@@ -15,8 +15,9 @@ import { DefaultDeserializer, serialize } from 'node:v8';
  * await Node.connect({ name: 'api-1', servers: 'nats://127.0.0.1:4222', codec: jsonCodec });
  * ```
  *
- * Default: `wireCodec` (codec_wire.ts), chosen by `npm run bench -- --only=codec` over this file's
- * `v8Codec`, msgpackr and JSON; `jsonCodec` (codec_json.ts) is the readable one.
+ * Default: {@link v8Codec}, chosen by `npm run bench -- --only=codec` over `wireCodec`
+ * (codec_wire.ts), msgpackr and JSON (figures in the README); `jsonCodec` (codec_json.ts) is the
+ * readable one.
  */
 export interface Codec {
   /** For logs and for the hello every node sends: nodes with different codecs cannot talk. */

@@ -1,11 +1,12 @@
 import type { Codec } from './codec';
 
 /**
- * The default codec: a small tagged binary format made for frames. A frame is a short array of
- * numbers and strings with one payload in it, so what decides the speed is the fixed cost per
- * value, not throughput on large data; this format writes into one reused buffer, needs no schema
- * and no shared state between nodes, and is measured against V8's serializer, msgpackr and JSON by
- * `npm run bench -- --only=codec` (figures in the README).
+ * A small tagged binary format made for frames, writing into one reused buffer, with no schema and
+ * no shared state between nodes. Measured against V8's serializer, msgpackr and JSON by
+ * `npm run bench -- --only=codec` (figures in the README): fastest when one kind of frame repeats,
+ * but on a mix of payloads no faster than V8's serializer on small frames and about 2× slower on
+ * lists, so `v8Codec` is the default and this one an alternative that refuses class instances
+ * outright instead of sending their fields.
  *
  * Every wire value round-trips (see transport.ts): primitives (bigint, undefined, -0, NaN
  * included), arrays (holes kept), plain objects, Map, Set, Date, RegExp, ArrayBuffer, typed arrays,
@@ -420,7 +421,7 @@ let busy = false;
 const VERSION = 1;
 
 /**
- * The default codec (see the top of this file).
+ * The wire1 codec (see the top of this file).
  *
  * ```ts
  * wireCodec.decode(wireCodec.encode([1, 'join', new Map([['ann', 1n]])])); // an equal value

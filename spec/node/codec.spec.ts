@@ -101,7 +101,7 @@ for (const codec of [wireCodec, v8Codec, jsonCodec] as Codec[]) {
   });
 }
 
-describe('codec wire1 (the default)', () => {
+describe('codec wire1', () => {
   it('refuses a length that the frame cannot hold before allocating it', () => {
     // version 1, T_ARRAY, count 0xffffffff: four billion items announced in six bytes.
     expect(() => wireCodec.decode(Uint8Array.from([1, 9, 0xff, 0xff, 0xff, 0xff]))).to.throw(TypeError, /length exceeds/);

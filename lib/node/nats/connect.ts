@@ -34,7 +34,7 @@ let globals: Promise<GlobalNames> | undefined;
  * await Node.connect({ name: 'api-1', servers: 'nats://127.0.0.1:4222' });
  * ```
  *
- * Defaults: cluster `'genserver'`, heartbeatMs 1000, downAfterMs 4000, codec wireCodec, reconnect
+ * Defaults: cluster `'genserver'`, heartbeatMs 1000, downAfterMs 4000, codec v8Codec, reconnect
  * forever (`maxReconnectAttempts: -1`, every 250 ms). Rejects with `ArgumentError` for a bad
  * option (before any connection exists), with the NATS client's error when NATS refuses it (no
  * server, bad credentials), and with `GenServerError` when this node is connected already.

@@ -1,8 +1,7 @@
 import { connect, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { ArgumentError, PayloadTooLargeError } from '../../errors';
 import { logger } from '../../logger';
-import type { Codec } from '../codec';
-import { wireCodec } from '../codec_wire';
+import { v8Codec, type Codec } from '../codec';
 import { F_CALL, F_REPLY, F_SPAWN, F_SYS, F_WHEREIS, R_ERROR, type Frame, type Transport, type TransportEvents } from '../transport';
 import { Membership } from './membership';
 
@@ -31,7 +30,7 @@ export interface NatsTransportOptions extends Omit<ConnectionOptions, 'name'> {
   readonly name: string;
   /** The cluster: the subject prefix shared by its nodes (default `'genserver'`). One token. */
   readonly cluster?: string;
-  /** The byte codec (default `wireCodec`); every node of a cluster must use the same one. */
+  /** The byte codec (default `v8Codec`); every node of a cluster must use the same one. */
   readonly codec?: Codec;
   /** How often this node says it is alive, in ms (default 1000). */
   readonly heartbeatMs?: number;
@@ -89,7 +88,7 @@ export class NatsTransport implements Transport {
   ) {
     this.self = options.name;
     this.cluster = options.cluster ?? 'genserver';
-    this.codec = options.codec ?? wireCodec;
+    this.codec = options.codec ?? v8Codec;
     this.membership = new Membership(this.self, {
       up: (node) => this.events?.nodeUp(node),
       down: (node, reason) => this.events?.nodeDown(node, reason),
