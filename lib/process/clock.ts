@@ -27,8 +27,9 @@ type Faked = { readonly clock?: FakeClock };
 // If fake timers were installed before this module loaded, the globals are fakes: take the originals
 // from the clock. Fake-timers gives perf_hooks' `performance` an own `now`; the prototype's stays real.
 const loadedClock = (setTimeout as Faked).clock;
-const nativeSetTimeout: typeof setTimeout = loadedClock?._setTimeout ?? setTimeout;
-const nativeClearTimeout: typeof clearTimeout = loadedClock?._clearTimeout ?? clearTimeout;
+/** setTimeout and clearTimeout as Node made them (the test kit waits on real time with them). */
+export const nativeSetTimeout: typeof setTimeout = loadedClock?._setTimeout ?? setTimeout;
+export const nativeClearTimeout: typeof clearTimeout = loadedClock?._clearTimeout ?? clearTimeout;
 /** setImmediate as Node made it, whatever fake timers replace. */
 export const nativeSetImmediate: typeof setImmediate = loadedClock?._setImmediate ?? setImmediate;
 const perfNow = Object.getPrototypeOf(performance).now as (this: typeof performance) => number;
