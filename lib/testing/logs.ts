@@ -16,12 +16,18 @@ export interface LogCapture {
 }
 
 /**
- * Routes the library's logger into `entries` until `stop()`: for hooks that silence a whole block
- * (`beforeEach(() => (capture = startLogCapture()))`, `afterEach(() => capture.stop())`).
- * Captures nest when they stop in reverse order.
+ * Routes the library's logger into `entries` (a new array, or the one given, which is appended to)
+ * until `stop()`: for hooks that capture a whole block of tests. Captures nest when they stop in
+ * reverse order.
+ *
+ * ```ts
+ * const logs: LogEntry[] = [];
+ * let capture: LogCapture;
+ * beforeEach(() => { logs.length = 0; capture = startLogCapture(logs); });
+ * afterEach(() => capture.stop());
+ * ```
  */
-export function startLogCapture(): LogCapture {
-  const entries: LogEntry[] = [];
+export function startLogCapture(entries: LogEntry[] = []): LogCapture {
   const record = (level: LogEntry['level']) => (message: string, details?: Record<string, unknown>) => {
     entries.push({ level, message, details });
   };

@@ -33,7 +33,7 @@ const supervisors = new WeakMap<object, TestSupervisor>();
 // ExUnit's test supervisor: one_for_one, and restarts are never "too many" within a test.
 const TEST_SUPERVISOR = { strategy: 'one_for_one', maxRestarts: 1_000_000, maxSeconds: 1 } as const;
 /** After a child's shutdown time (real time) has passed, how long killing it may take. */
-const KILL_GRACE_MS = 1000;
+const KILL_GRACE_MS = 250;
 
 function testSupervisor(): TestSupervisor {
   const scope = currentScope();
