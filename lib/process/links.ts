@@ -82,7 +82,7 @@ export function notifyExit(proc: Process, reason: unknown): void {
     for (const other of links) {
       other.links?.delete(proc);
       // Signals travel asynchronously, as in OTP; it also keeps long link chains off the stack.
-      // A settled promise's reaction rather than queueMicrotask, which fake timers can be told to fake.
+      // A settled promise's reaction, not queueMicrotask, which fake-timers 15's install() fakes by default.
       settled.then(() => other.exitSignal(proc, reason));
     }
   }
