@@ -86,12 +86,11 @@ type HookRunner = { afterEach?: (fn: () => Promise<void>) => unknown };
 
 /**
  * Registers `cleanup` after each test when the runner has a global `afterEach` at the moment the kit
- * is first imported (mocha, jest, vitest with `globals: true`), as Testing Library does. Set
- * GENSERVER_TS_SKIP_AUTO_CLEANUP=1 to register it yourself.
+ * is first imported (mocha, jest, vitest with `globals: true`), as Testing Library does.
  */
 function autoCleanup(): void {
   const runner = globalThis as HookRunner;
-  if (typeof runner.afterEach !== 'function' || process.env.GENSERVER_TS_SKIP_AUTO_CLEANUP) return;
+  if (typeof runner.afterEach !== 'function') return;
   try {
     runner.afterEach(cleanup);
   } catch {
