@@ -18,7 +18,7 @@ import {
   terminate,
   type ServerRef,
 } from '../lib';
-import { captureLogs, cleanup, onExit, rejectionOf, startLogCapture, startProbe, startSupervised, stopSupervised, type LogCapture, type LogEntry } from '../lib/testing';
+import { captureLogs, cleanup, mochaHooks, onExit, rejectionOf, startLogCapture, startProbe, startSupervised, stopSupervised, type LogCapture, type LogEntry } from '../lib/testing';
 import { sleep } from './support/helpers';
 
 // Real time, while fake timers replace performance.now().
@@ -213,6 +213,10 @@ describe('onExit() and cleanup()', () => {
     await cleanup();
     await cleanup();
     expect(events).to.deep.equal(['once']);
+  });
+
+  it("mochaHooks, for .mocharc's require, runs cleanup after each test", () => {
+    expect(mochaHooks).to.deep.equal({ afterEach: cleanup });
   });
 
   it('throws a TypeError for a callback that is not a function', () => {
