@@ -8,6 +8,7 @@ import {
   ChildStartError,
   DuplicateChildError,
   GenServer,
+  GenServerError,
   consoleLogger,
   handleCall,
   handleCast,
@@ -141,6 +142,13 @@ describe('startSupervised()', () => {
     const error = await rejectionOf(startSupervised([Worker, { id: 'bad', failInit: true }]));
     expect(error).to.be.instanceOf(ChildStartError);
     expect((error as ChildStartError).id).to.equal('Worker');
+    await cleanup();
+  });
+
+  it('rejects with a GenServerError when the child is ignored (no server to return)', async () => {
+    const error = await rejectionOf(startSupervised({ id: 'ignored', start: () => Promise.resolve(undefined) }));
+    expect(error).to.be.instanceOf(GenServerError);
+    expect((error as Error).message).to.include("child 'ignored' was ignored");
     await cleanup();
   });
 

@@ -71,12 +71,11 @@ export async function startSupervised(spec: unknown, options: SupervisedOptions 
   const full = withOptions(toChildSpec(spec), options);
   const sup = testSupervisor();
   const ref = await Supervisor.startChild(await sup.ref, full);
+  // An ignored child's spec stays with the supervisor too (as in OTP): cleanup goes through both.
+  sup.children.push({ id: full.id, shutdown: full.shutdown });
   if (ref === undefined) {
-    // The spec stays with the supervisor (as OTP keeps an ignored child): remember it for cleanup.
-    sup.children.push({ id: full.id, shutdown: full.shutdown });
     throw new GenServerError(`startSupervised: child '${full.id}' was ignored (its init returned ignore()), so there is no server to return.`);
   }
-  sup.children.push({ id: full.id, shutdown: full.shutdown });
   return ref;
 }
 
