@@ -54,12 +54,25 @@ export function clearTimer(timer: NodeJS.Timeout | undefined): void {
   else clearTimeout(timer);
 }
 
-/** The fake clock that arms timers now (the one whose setTimeout is installed), if any. */
-let source: FakeClock | undefined;
-/** Added to the source's time so that time never steps back when the source changes. */
-let offset = 0;
-/** The global setTimeout last seen without a fake clock: while it is installed, time is real. */
-let realTimer: unknown = nativeSetTimeout;
+/**
+ * Where time comes from, read by deadlines.ts on every call (one object, so the hot path reads fields
+ * rather than calling across modules).
+ */
+export const timeState = {
+  /** The fake clock that arms timers now (the one whose setTimeout is installed), if any. */
+  source: undefined as FakeClock | undefined,
+  /** Added to the source's time so that time never steps back when the source changes. */
+  offset: 0,
+  /** The global setTimeout last seen without a fake clock: while it is installed, time is real. */
+  realTimer: nativeSetTimeout as unknown,
+};
+
+const switchListeners: (() => void)[] = [];
+
+/** Calls `fn` whenever fake timers have been installed or removed (seen at the next `now()`). */
+export function onTimeSourceChange(fn: () => void): void {
+  switchListeners.push(fn);
+}
 
 function read(clock: FakeClock | undefined): number {
   if (clock === undefined) return realNow();
@@ -73,30 +86,14 @@ function read(clock: FakeClock | undefined): number {
 export function now(): number {
   const timer = setTimeout as Faked;
   const clock = timer.clock;
-  if (clock !== source) {
+  const state = timeState;
+  if (clock !== state.source) {
     // Going on from the old source's time, read now (an uninstalled fake clock still answers);
     // a whole number, so fake time stays in whole ms and a deadline fires on the exact tick.
-    offset = Math.ceil(read(source) + offset - read(clock));
-    source = clock;
+    state.offset = Math.ceil(read(state.source) + state.offset - read(clock));
+    state.source = clock;
+    for (const fn of switchListeners) fn();
   }
-  if (clock === undefined) realTimer = timer;
-  return read(clock) + offset;
-}
-
-/**
- * True while time is real and was real at the last read: then a cached real reading plus
- * `realOffset()` is the runtime's time (the hot path's cheap check: one global read, two compares).
- */
-export function isRealTime(): boolean {
-  return setTimeout === realTimer && source === undefined;
-}
-
-/** What to add to a real (performance.now()) reading to get the runtime's time. */
-export function realOffset(): number {
-  return offset;
-}
-
-/** The fake clock that armed timers at the last read (`now()`), or undefined for real timers. */
-export function timeSource(): FakeClock | undefined {
-  return source;
+  if (clock === undefined) state.realTimer = timer;
+  return read(clock) + state.offset;
 }

@@ -1,4 +1,4 @@
-import { clearTimer, isRealTime, nativeSetImmediate, now, realOffset, timeSource, type FakeClock } from './clock';
+import { clearTimer, nativeSetImmediate, now, onTimeSourceChange, timeState, type FakeClock } from './clock';
 import { coarseNow } from './scheduler';
 
 /**
@@ -38,8 +38,7 @@ export class DeadlineList {
     if (this.tail) this.tail.next = node;
     else this.head = node;
     this.tail = node;
-    // Fake timers installed or removed since the timer was armed: that timer may never fire.
-    if (this.head === node || this.clock !== timeSource()) this.arm(t);
+    if (this.head === node) this.arm(t);
   }
 
   remove(node: DeadlineNode): void {
@@ -56,9 +55,10 @@ export class DeadlineList {
     }
   }
 
-  private arm(t: number): void {
+  /** @internal */
+  arm(t: number): void {
     if (this.timer) {
-      if (this.clock === timeSource()) {
+      if (this.clock === timeState.source) {
         if (!this.refed) {
           this.timer.ref();
           this.refed = true;
@@ -68,7 +68,7 @@ export class DeadlineList {
       if (this.clock === undefined) clearTimer(this.timer);
       else this.clock.clearTimeout(this.timer);
     }
-    this.clock = timeSource();
+    this.clock = timeState.source;
     this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(this.head!.expires - t)));
     this.refed = true;
   }
@@ -82,8 +82,9 @@ export class DeadlineList {
       node.expire(this.duration);
       node = this.head;
     }
-    if (node !== undefined) {
-      this.clock = timeSource();
+    // (The clock may have changed at that now(), and the list been armed again already.)
+    if (node !== undefined && this.timer === undefined) {
+      this.clock = timeState.source;
       this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(node.expires - t)));
       this.refed = true;
     }
@@ -92,10 +93,19 @@ export class DeadlineList {
 
 /** Now, for stamping a deadline: the coarse clock while time is real, else the fake clock. */
 function stamp(): number {
-  return isRealTime() ? coarseNow() + realOffset() : now();
+  // While time is real and was real at the last read: one global read and two compares.
+  const state = timeState;
+  return setTimeout === state.realTimer && state.source === undefined ? coarseNow() + state.offset : now();
 }
 
 const lists = new Map<number, DeadlineList>();
+
+// Fake timers installed or removed: a timer armed on the other clock may never fire (a removed fake
+// clock's never will), so every list with deadlines is armed again on the clock in charge now.
+onTimeSourceChange(() => {
+  const t = now();
+  for (const list of lists.values()) if (list.head !== undefined) list.arm(t);
+});
 const idle: DeadlineList[] = [];
 
 function unrefIdle(): void {
