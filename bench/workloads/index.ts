@@ -4,6 +4,7 @@ import { calls64, calls8 } from './concurrent_calls';
 import { eventLoopCheap, eventLoopSlow } from './event_loop';
 import { idleHeap } from './idle_heap';
 import { queuedCasts } from './queued_casts';
+import { registryExits } from './registry_exits';
 import { sequentialCalls } from './sequential_calls';
 import { startStop } from './start_stop';
 import { threadCalls, threadCalls64, threadCasts, threadScaling } from './threads';
@@ -23,4 +24,5 @@ export const workloads: readonly Workload[] = [
   threadCalls64,
   threadCasts,
   threadScaling,
+  registryExits,
 ];

@@ -1,4 +1,5 @@
 import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from '../errors';
+import { clearTimer } from '../process/clock';
 import { context } from '../process/context';
 import { addDeadline } from '../process/deadlines';
 import { CALL, CAST, CallMessage, INFO, Message, STOP } from '../process/message';
@@ -173,7 +174,7 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const done = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) clearTimer(timer);
       resolve();
     };
     proc.onExit(done);
@@ -188,14 +189,16 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
 }
 
 export function whereis<S = unknown>(name: RemoteName): Promise<ServerRef<S> | undefined>;
-export function whereis<S = unknown>(name: string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName): ServerRef<S> | undefined;
+export function whereis<S = unknown>(name: ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName): ServerRef<S> | undefined;
 export function whereis(name: unknown): ServerRef | undefined | Promise<ServerRef | undefined> {
   // `{ name, node }`: asked of that node, so the answer is a promise (of this node's ref when it is this node).
   if (isRemoteName(name)) {
     if (remote.hooks === undefined) return Promise.resolve(undefined);
     return remote.hooks.whereis(name);
   }
-  const proc = whereisProcess(name);
+  // A ref is its own address, as a pid is in Elixir's GenServer.whereis/1: itself while it lives.
+  const proc = name instanceof ServerRef ? name[PROC] : whereisProcess(name);
+  if (proc === undefined && name instanceof ServerRef) return isRemote(name) && remote.hooks!.isAlive(name) ? name : undefined;
   return proc !== undefined && proc.status !== DEAD ? proc.ref : undefined;
 }
 
@@ -217,7 +220,9 @@ export function exit(server: ServerTarget, reason: unknown): void {
   if (proc === undefined && isRemote(server)) return remote.hooks!.exit(server, reason, context.current);
   if (proc === undefined || proc.status === DEAD) return;
   if (reason === 'kill') proc.kill();
-  else proc.exitSignal(undefined, reason, context.current?.ref);
+  // The sender is the signal's origin, as in OTP, so a trapping server's parent is recognised:
+  // exit(child, reason) from the parent makes it terminate, like the parent's own exit.
+  else proc.exitSignal(context.current, reason);
 }
 
 export function cancelTimer(timer: TimerRef): boolean {
