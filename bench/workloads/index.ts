@@ -22,11 +22,11 @@ export const workloads: readonly Workload[] = [
   idleHeap,
   eventLoopCheap,
   eventLoopSlow,
-  registryExits,
   threadCalls,
   threadCalls64,
   threadCasts,
   threadScaling,
+  registryExits,
   codec,
   cluster,
 ];

@@ -1,4 +1,5 @@
 import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from '../errors';
+import { clearTimer } from '../process/clock';
 import { context } from '../process/context';
 import { addDeadline } from '../process/deadlines';
 import { CALL, CAST, CallMessage, INFO, Message, STOP } from '../process/message';
@@ -179,7 +180,7 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const done = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) clearTimer(timer);
       resolve();
     };
     proc.onExit(done);
@@ -203,6 +204,7 @@ export function whereis(name: unknown): ServerRef | undefined | Promise<ServerRe
   }
   // A ref is its own address, as a pid is in Elixir's GenServer.whereis/1: itself while it lives.
   const proc = name instanceof ServerRef ? name[PROC] : whereisProcess(name);
+  if (proc === undefined && name instanceof ServerRef) return isRemote(name) && remote.hooks!.isAlive(name) ? name : undefined;
   return proc !== undefined && proc.status !== DEAD ? proc.ref : undefined;
 }
 

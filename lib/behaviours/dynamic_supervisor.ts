@@ -32,10 +32,11 @@ interface Child {
 
 interface DynamicState {
   /**
-   * Keyed by the child's ref, for O(1) exits among very many children (a child on another node has
-   * no process here, and its ref is interned). A child being restarted stays under the ref that
-   * exited (ref 'restarting'), as in OTP: counted, listed, and terminateChild(thatRef) stops its retries.
+   * Keyed by the child's process, for O(1) exits among very many children. A child being restarted
+   * stays under the process that exited (ref 'restarting'), as in OTP: counted, listed, and
+   * terminateChild(thatRef) stops its retries.
    */
+  // Keyed by ref (interned for a child on another node, which has no process here).
   children: Map<ServerRef, Child>;
   maxChildren: number;
   intensity: RestartIntensity;
@@ -198,8 +199,8 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
   }
 
   /**
-   * Starts `child` again. Meanwhile it stays where it was, under the ref that exited, as
-   * 'restarting'; it moves under its new ref once that runs, and waits for a retry if it fails.
+   * Starts `child` again. Meanwhile it stays where it was, under the process that exited, as
+   * 'restarting'; it moves under its new process once that runs, and waits for a retry if it fails.
    */
   private async restart(exited: ServerRef, child: Child, state: DynamicState): Promise<void> {
     child.ref = 'restarting';
