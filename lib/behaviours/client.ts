@@ -1,6 +1,7 @@
 import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from '../errors';
 import { context } from '../process/context';
 import { addDeadline } from '../process/deadlines';
+import { Delay } from '../process/delay';
 import { CALL, CAST, CallMessage, INFO, Message, STOP } from '../process/message';
 import { ViaName, whereisProcess } from '../process/names';
 import type { Process } from '../process/process';
@@ -123,14 +124,14 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
   }
   return new Promise<void>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Delay | undefined;
     const done = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.cancel();
       resolve();
     };
     proc.onExit(done);
     if (timeout !== Infinity) {
-      timer = setTimeout(() => {
+      timer = new Delay(() => {
         proc.offExit(done);
         reject(new StopTimeoutError(server, timeout));
       }, timeout);

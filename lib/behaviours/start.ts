@@ -2,6 +2,7 @@ import { AlreadyStartedError, ArgumentError, StartTimeoutError } from '../errors
 import { routerFor } from '../metadata';
 import { context } from '../process/context';
 import { checkName, whereisProcess, type Name } from '../process/names';
+import { Delay } from '../process/delay';
 import { Process } from '../process/process';
 import { DEAD, STARTING } from '../process/status';
 import type { ServerRef } from '../process/ref';
@@ -70,18 +71,18 @@ export function startServer(
 
 function withTimeout(started: Promise<ServerRef | undefined>, proc: Process, cls: Function, timeout: number): Promise<ServerRef | undefined> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = new Delay(() => {
       if (proc.status !== STARTING) return;
       proc.failStart('killed');
       reject(new StartTimeoutError(cls, timeout));
     }, timeout);
     started.then(
       (ref) => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve(ref);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(error);
       },
     );

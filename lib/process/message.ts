@@ -28,6 +28,12 @@ export class Message {
   ) {}
 }
 
+/** The process holding a deferred call (see Process.pending). */
+export interface CallOwner {
+  replyTo(msg: CallMessage, value: unknown): void;
+  forget(msg: CallMessage): void;
+}
+
 /**
  * A call (or a system request, answered the same way). Its message is also its `from` handle and
  * its deadline node, so a call allocates this object and its promise, nothing else.
@@ -40,12 +46,14 @@ export class CallMessage extends Message implements DeadlineNode {
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((error: unknown) => void) | undefined = undefined;
   /** The process holding this call for a deferred reply; set only then. */
-  owner: { replyTo(msg: CallMessage, value: unknown): void } | undefined = undefined;
+  owner: CallOwner | undefined = undefined;
 
   expire(duration: number): void {
     const reject = this.reject;
     if (reject === undefined) return;
     this.resolve = this.reject = undefined;
+    // A deferred call nobody will answer now: the server lets go of it too.
+    if (this.owner !== undefined) this.owner.forget(this);
     reject(new CallTimeoutError(this.target, this.tag, duration));
   }
 }

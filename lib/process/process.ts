@@ -6,6 +6,7 @@ import { Return, type ReturnOptions } from '../returns';
 import { context } from './context';
 import type { MonitorRef } from './links';
 import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
+import { Delay } from './delay';
 import { die, shutdown } from './exit';
 import { startProcess } from './init';
 import type { Name } from './names';
@@ -57,7 +58,7 @@ export class Process implements Runnable {
   /** @internal */
   continuation: Message | undefined = undefined;
   /** @internal */
-  idleTimer: NodeJS.Timeout | undefined = undefined;
+  idleTimer: Delay | undefined = undefined;
   /** Calls taken off the queue whose reply is deferred (`noreply`), to reject if the server dies. */
   /** @internal */
   pending: Set<CallMessage> | undefined = undefined;
@@ -341,7 +342,7 @@ export class Process implements Runnable {
       }
       // As in OTP, a timeout only fires if nothing else is waiting to be handled.
       if (timeout !== Infinity && this.continuation === undefined && this.mailboxLength === 0) {
-        this.idleTimer = setTimeout(() => {
+        this.idleTimer = new Delay(() => {
           this.idleTimer = undefined;
           this.deliver(new Message(INFO, 'timeout', undefined, this.ref));
         }, timeout);
@@ -380,6 +381,11 @@ export class Process implements Runnable {
     settle(msg, value);
   }
 
+  /** A deferred call timed out: nobody waits for it any more. */
+  forget(msg: CallMessage): void {
+    this.pending?.delete(msg);
+  }
+
   private trace(line: string): void {
     logger().info(`${this.ref} ${line}`, { server: this.ref });
   }
@@ -402,7 +408,7 @@ export class Process implements Runnable {
 
   /** @internal */
   cancelIdle(): void {
-    clearTimeout(this.idleTimer);
+    this.idleTimer?.cancel();
     this.idleTimer = undefined;
   }
 

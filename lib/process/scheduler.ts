@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { STALE_MS, clockNow, recordStale } from './clock';
 import { Queue } from './queue';
 
 /**
@@ -27,15 +27,18 @@ const settled = Promise.resolve();
 let flushQueued = false;
 let flushing = false;
 
-let now = performance.now();
+let now = clockNow();
 let fresh = false;
+/** A deadline read `now` since the last refresh: if it turns out stale, that must be written down. */
+let read = false;
 let ticks = 0;
 let checkEvery = MAX_CHECK_EVERY;
 let sliceStart = now;
 let yielding = false;
 
 function refresh(): void {
-  const t = performance.now();
+  const t = clockNow();
+  if (read) noteStale(t);
   // Check the clock more often when messages are slow, less often when they are cheap, so a slow
   // handler cannot hold the loop for many checks' worth of messages.
   const spent = t - now;
@@ -54,7 +57,14 @@ function refresh(): void {
   }
 }
 
+function noteStale(t: number): void {
+  read = false;
+  if (t - now > STALE_MS) recordStale(now, t);
+}
+
 function newTurn(): void {
+  // Readings of `now` taken since the last refresh were taken by now at the latest.
+  if (read) noteStale(clockNow());
   fresh = false;
   yielding = false;
   if (runQueue.length > 0 && !flushing) flush();
@@ -63,6 +73,7 @@ function newTurn(): void {
 /** A clock (performance.now() time base) that is at most a few operations or one turn stale. */
 export function coarseNow(): number {
   if (!fresh || ++ticks >= checkEvery) refresh();
+  read = true;
   return now;
 }
 
