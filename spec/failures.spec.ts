@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { expect } from 'chai';
 import {
   BadReturnError,
@@ -5,6 +6,7 @@ import {
   CallingSelfError,
   GenServer,
   NoProcError,
+  Registry,
   ServerExitError,
   StopTimeoutError,
   UnknownMessageError,
@@ -12,7 +14,9 @@ import {
   handleCast,
   noreply,
   reply,
+  stop,
   terminate,
+  type ServerRef,
 } from '../lib';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
@@ -105,6 +109,50 @@ class Fragile extends GenServer<Shelf> {
 }
 
 const shelf = (terminateMs?: number): Shelf => ({ count: 0, terminated: [], terminateMs });
+
+/** Puts whatever it is given where the test says: state, reason, return value, reply, options. */
+class Hostile extends GenServer<unknown> {
+  @handleCall('count')
+  count(_: unknown, s: unknown) {
+    return reply(0, s);
+  }
+
+  @handleCall('crashWithState')
+  crashWithState(value: unknown) {
+    return stop(new Error('crash'), value);
+  }
+
+  @handleCall('throwIt')
+  throwIt(value: unknown): never {
+    throw value;
+  }
+
+  @handleCall('stopWith')
+  stopWith(value: unknown, s: unknown) {
+    return stop(value, s);
+  }
+
+  @handleCall('returnIt')
+  returnIt(value: unknown) {
+    return value as ReturnType<typeof reply>;
+  }
+
+  @handleCall('returnLaterIt')
+  async returnLaterIt(value: unknown) {
+    await sleep(1);
+    return value as ReturnType<typeof reply>;
+  }
+
+  @handleCall('replyIt')
+  replyIt(value: unknown, s: unknown) {
+    return reply(value, s);
+  }
+
+  @handleCall('optionsIt')
+  optionsIt(value: unknown, s: unknown) {
+    return reply('ok', s, value as { timeout: number });
+  }
+}
 
 // ---- specs ------------------------------------------------------------------------------------
 
@@ -259,6 +307,57 @@ describe('when things go wrong', () => {
       expect(s.terminated).to.deep.equal(['shutdown']);
       expect(GenServer.isAlive(ref)).to.equal(false);
     });
+  });
+
+  describe('a via name whose key has a null prototype', () => {
+    it('makes call reject with NoProcError, never throw synchronously', async () => {
+      const registry = track(await Registry.start({ keys: 'unique' }));
+      const name = Registry.via(registry, Object.create(null));
+      let outcome: Promise<unknown> | undefined;
+      expect(() => (outcome = GenServer.call(name, 'count'))).not.to.throw();
+      expect(await rejectionOf(outcome!)).to.be.instanceOf(NoProcError);
+      expect(await rejectionOf(GenServer.stop(name))).to.be.instanceOf(NoProcError);
+    });
+  });
+
+  describe('hostile values', () => {
+    const revoked = (): object => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    };
+    const values: Record<string, () => unknown> = {
+      'a revoked Proxy': revoked,
+      'a custom inspect that throws': () => ({ [inspect.custom]: () => { throw new Error('no inspect'); } }),
+      'a then getter that throws': () => ({ get then() { throw new Error('no then'); } }),
+    };
+    const roles: Record<string, (ref: ServerRef, value: unknown) => Promise<unknown>> = {
+      'the state of a crashing server': (ref, value) => GenServer.call(ref, 'crashWithState', value),
+      'a traced payload': (ref, value) => GenServer.call(ref, 'count', value),
+      'a crash reason': (ref, value) => GenServer.call(ref, 'throwIt', value),
+      'a stop reason': (ref, value) => GenServer.call(ref, 'stopWith', value),
+      'a returned value': (ref, value) => GenServer.call(ref, 'returnIt', value),
+      'a resolved value': (ref, value) => GenServer.call(ref, 'returnLaterIt', value),
+      'a reply value': (ref, value) => GenServer.call(ref, 'replyIt', value),
+      'an options object': (ref, value) => GenServer.call(ref, 'optionsIt', value),
+    };
+    for (const [what, make] of Object.entries(values)) {
+      for (const [role, act] of Object.entries(roles)) {
+        it(`${what} as ${role}: the call settles, the server is never stuck, nothing is unhandled`, async () => {
+          const ref = track(await Hostile.start(0, { name: 'hostile', trace: true }));
+          const settled = act(ref, make()).then(
+            () => 'settled',
+            () => 'settled',
+          );
+          expect(await Promise.race([settled, sleep(1000).then(() => 'hung')])).to.equal('settled');
+          await sleep(5);
+          const status = GenServer.info(ref).status;
+          expect(status).to.be.oneOf(['running', 'dead']);
+          if (status === 'dead') expect(GenServer.whereis('hostile')).to.equal(undefined);
+          else expect(await GenServer.call(ref, 'count')).to.equal(0);
+        });
+      }
+    }
   });
 
   describe('whatever goes wrong', () => {

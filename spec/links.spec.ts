@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { GenServer, ServerExitError, handleCall, init, noreply, reply, type ServerRef } from '../lib';
+import { GenServer, ServerExitError, handleCall, init, noreply, reply, stop, type ServerRef } from '../lib';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
 // ---- fixtures ---------------------------------------------------------------------------------
@@ -115,4 +115,37 @@ describe('GenServer.startLink() from inside a server', () => {
     expect(GenServer.isAlive(parent)).to.equal(true);
     await GenServer.stop(parent);
   });
+});
+
+// ---- a child started by an init that then fails ---------------------------------------------------
+
+type Failure = 'throws' | 'returns stop()' | 'outlasts its start timeout';
+
+/** Its init startLinks a child (handing its ref out), then fails as told. */
+class FailingParent extends GenServer<unknown> {
+  @init
+  async setup({ failure, children }: { failure: Failure; children: ServerRef[] }) {
+    children.push(await Child.startLink());
+    if (failure === 'throws') throw new Error('init failed');
+    if (failure === 'returns stop()') return stop('init gave up', undefined);
+    return new Promise<never>(() => undefined); // never finishes: the start timeout ends it
+  }
+}
+
+class Child extends GenServer<unknown> {}
+
+describe('a child started with startLink by an @init that then fails', () => {
+  const track = trackServers();
+  captureLogs();
+
+  for (const failure of ['throws', 'returns stop()', 'outlasts its start timeout'] as const) {
+    it(`dies with it when init ${failure}, as OTP's linked child does`, async () => {
+      const children: ServerRef[] = [];
+      await rejectionOf(FailingParent.start({ failure, children }, { timeout: 50 }));
+      expect(children).to.have.length(1);
+      track(children[0]);
+      await sleep(5);
+      expect(GenServer.isAlive(children[0])).to.equal(false);
+    });
+  }
 });

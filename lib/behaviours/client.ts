@@ -1,11 +1,11 @@
-import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from '../errors';
+import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, ServerExitError, StopTimeoutError, isError } from '../errors';
 import { context } from '../process/context';
 import { addDeadline } from '../process/deadlines';
 import { Delay } from '../process/delay';
 import { CALL, CAST, CallMessage, INFO, Message, STOP } from '../process/message';
 import { ViaName, whereisProcess } from '../process/names';
 import type { Process } from '../process/process';
-import { DEAD } from '../process/status';
+import { DEAD, isThenable } from '../process/status';
 import { settle } from '../process/message';
 import { PROC, ServerRef } from '../process/ref';
 import { cancelTimer as cancel, TimerRef } from '../process/timers';
@@ -125,9 +125,12 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   }
   return new Promise<void>((resolve, reject) => {
     let timer: Delay | undefined;
-    const done = (): void => {
+    // As OTP's proc_lib:stop: done if the server exited with the reason asked for; otherwise (its
+    // terminate threw, or it was killed meanwhile) the promise rejects with the actual reason.
+    const done = (exitReason: unknown): void => {
       timer?.cancel();
-      resolve();
+      if (exitReason === reason) resolve();
+      else reject(isError(exitReason) ? exitReason : new ServerExitError(server, exitReason));
     };
     proc.onExit(done);
     if (timeout !== Infinity) {
@@ -153,7 +156,9 @@ export function isAlive(server: ServerTarget): boolean {
 export function awaitExit(server: ServerTarget): Promise<unknown> {
   const proc = processFor(server);
   if (proc === undefined) return Promise.reject(noProc(server));
-  return new Promise((resolve) => proc.onExit(resolve));
+  // A promise cannot resolve to a thenable (it would adopt it and wait on it): such a reason comes
+  // wrapped in a ServerExitError, as a value.
+  return new Promise((resolve) => proc.onExit((reason) => resolve(isThenable(reason) ? new ServerExitError(server, reason) : reason)));
 }
 
 export function exit(server: ServerTarget, reason: unknown): void {

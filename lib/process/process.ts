@@ -1,5 +1,4 @@
-import { inspect } from 'node:util';
-import { BadReturnError, UnknownMessageError, describeReason } from '../errors';
+import { BadReturnError, UnknownMessageError, describeReason, safeInspect } from '../errors';
 import { logger } from '../logger';
 import type { Handler, Router } from '../metadata';
 import { Return, type ReturnOptions } from '../returns';
@@ -20,7 +19,17 @@ import { DEAD, RUNNING, STARTING, STATUS_NAMES, TERMINATING, isThenable, type St
 /** Messages one process handles in a row before the others on the run queue get a turn. */
 const RUN_BUDGET = 1024;
 
-const show = (x: unknown): string => inspect(x, { depth: 2, breakLength: Infinity });
+const show = (x: unknown): string => safeInspect(x);
+
+/** `x instanceof Return`, false (not a throw) for a value whose prototype cannot be read (a revoked Proxy). */
+function isReturn(x: unknown): x is Return {
+  if (typeof x !== 'object' || x === null) return false;
+  try {
+    return x instanceof Return;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * One running server: its state, its mailbox (a user lane, bounded by `maxMailbox`, and a control
@@ -103,11 +112,16 @@ export class Process implements Runnable {
     if (this.hasWork() && !this.scheduled) schedule(this);
   }
 
-  /** Init failed or was abandoned: nothing stays registered or linked; early callers are told. */
+  /**
+   * Init failed or was abandoned: nothing stays registered; early callers are told. The parent learns
+   * it from start's rejection, not from an exit signal; servers init linked (startLink from init) get
+   * the exit signal, as OTP's linked children do, and die with it unless they trap exits.
+   */
   failStart(reason: unknown): void {
-    if (this.links) {
-      for (const p of this.links) p.links?.delete(this);
-      this.links = undefined;
+    const parent = this.parent;
+    if (parent !== undefined) {
+      this.links?.delete(parent);
+      parent.links?.delete(this);
     }
     this.die(reason);
   }
@@ -185,6 +199,27 @@ export class Process implements Runnable {
 
   /** Drains the mailbox: one message at a time, until it is empty, a handler goes async, or the slice ends. */
   run(): void {
+    try {
+      this.drain();
+    } catch (error) {
+      // Nothing a handler returns or throws should get here; if a hostile value still does, the
+      // server ends with it rather than the run loop (and every other server) with an exception.
+      this.fault(error);
+    }
+  }
+
+  /** The last resort: ends the server with `error`, running terminate if it can. */
+  private fault(error: unknown): void {
+    this.busy = false;
+    try {
+      if (this.status < TERMINATING) this.shutdown(error, undefined);
+    } catch {
+      // terminate's own way out failed: die below
+    }
+    if (this.status !== DEAD) this.die(error);
+  }
+
+  private drain(): void {
     let budget = RUN_BUDGET;
     while (!this.busy && this.status !== DEAD) {
       let msg: Message | undefined;
@@ -266,13 +301,19 @@ export class Process implements Runnable {
     // The handler may have ended its own server (this.link to a dead ref, GenServer.exit on itself):
     // then die() has already told the caller, and the result is moot.
     if (this.status === DEAD) return;
-    if (result instanceof Return) return this.apply(result, msg, handler);
+    if (isReturn(result)) return this.apply(result, msg, handler);
     if (isThenable(result)) {
       this.busy = true;
-      result.then(
-        (value) => this.resume(value, msg, handler),
-        (error: unknown) => this.resumeCrash(error, msg),
-      );
+      try {
+        result.then(
+          (value) => this.resume(value, msg, handler),
+          (error: unknown) => this.resumeCrash(error, msg),
+        );
+      } catch (error) {
+        // A thenable whose then throws: a crash like any other.
+        this.busy = false;
+        this.crash(error, msg);
+      }
       return;
     }
     this.badReturn(result, msg, handler);
@@ -281,15 +322,23 @@ export class Process implements Runnable {
   private resume(result: unknown, msg: Message, handler: Handler): void {
     this.busy = false;
     if (this.status !== RUNNING) return;
-    if (result instanceof Return) this.apply(result, msg, handler);
-    else this.badReturn(result, msg, handler);
+    try {
+      if (isReturn(result)) this.apply(result, msg, handler);
+      else this.badReturn(result, msg, handler);
+    } catch (error) {
+      this.fault(error);
+    }
     this.reschedule();
   }
 
   private resumeCrash(error: unknown, msg: Message): void {
     this.busy = false;
     if (this.status !== RUNNING) return;
-    this.crash(error, msg);
+    try {
+      this.crash(error, msg);
+    } catch (fault) {
+      this.fault(fault);
+    }
   }
 
   private apply(result: Return, msg: Message, handler: Handler): void {
@@ -328,9 +377,18 @@ export class Process implements Runnable {
   /** `{ continue }` and `{ timeout }`; returns an error for options that make no sense. */
   /** @internal */
   applyOptions(options: ReturnOptions, handler: Handler): Error | undefined {
-    const { continue: next, timeout } = options;
+    let next: ReturnOptions['continue'];
+    let timeout: unknown;
+    let tag: unknown;
+    let payload: unknown;
+    try {
+      ({ continue: next, timeout } = options);
+      [tag, payload] = typeof next === 'string' ? [next, undefined] : Array.isArray(next) ? next : [undefined, undefined];
+    } catch {
+      // Options that cannot even be read (a revoked Proxy, a throwing getter).
+      return new BadReturnError(this.ref, handler.name, handler.tag, options, 'options an object with `continue` and/or `timeout`');
+    }
     if (next !== undefined) {
-      const [tag, payload] = typeof next === 'string' ? [next, undefined] : Array.isArray(next) ? next : [undefined, undefined];
       if (typeof tag !== 'string') {
         return new BadReturnError(this.ref, handler.name, handler.tag, options, "options whose `continue` is a tag or [tag, payload]");
       }
