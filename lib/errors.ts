@@ -54,11 +54,22 @@ export class GenServerError extends Error {
 
 /** A call got no reply within its timeout. The server keeps running; a late reply is dropped. */
 export class CallTimeoutError extends GenServerError {
-  constructor(readonly server: unknown, readonly tag: string, readonly timeout: number) {
+  constructor(
+    readonly server: unknown,
+    readonly tag: string,
+    readonly timeout: number,
+    /** The tag of the async handler the server was still busy with, its call not yet taken; if any. */
+    readonly busyWith?: string,
+  ) {
     super(
       `Call '${tag}' to ${describeServer(server)} got no reply within ${timeout} ms. ` +
-        `The server is still running and will drop the late reply; pass a longer timeout as the 4th ` +
-        `argument of GenServer.call() (Infinity waits forever), or make the handler reply sooner.`,
+        (busyWith === undefined
+          ? `The server is still running and will drop the late reply; pass a longer timeout as the 4th ` +
+            `argument of GenServer.call() (Infinity waits forever), or make the handler reply sooner.`
+          : `The server is still busy in its async handler for '${busyWith}' and never took this call. ` +
+            `If the call came from the server's own code after an await, it is a self-call, which can never ` +
+            `be answered (Node cannot tell after an await: see the README): do the work directly, or ` +
+            `GenServer.cast() to itself. Otherwise pass a longer timeout, or make that handler finish sooner.`),
     );
   }
 }

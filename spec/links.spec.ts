@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { GenServer, ServerExitError, handleCall, init, noreply, reply, stop, type ServerRef } from '../lib';
+import { tracksAwait } from '../lib/process/context';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
-type How = 'start' | 'startLink' | 'this.link() after an await';
+type How = 'start' | 'startLink' | 'this.link() after an await' | 'startLink after an await';
 
 /** A server that can start another one (linked or not), from init or from a handler. */
 class Member extends GenServer<ServerRef | undefined> {
@@ -36,6 +37,10 @@ class Member extends GenServer<ServerRef | undefined> {
 
   private async spawnChild(how: How): Promise<ServerRef> {
     if (how === 'start') return Member.start();
+    if (how === 'startLink after an await') {
+      await sleep(1);
+      return Member.startLink();
+    }
     if (how === 'this.link() after an await') {
       // After an await Node cannot tell which server runs (see lib/process/context.ts), so startLink
       // would link nothing: the documented way is start, then this.link().
@@ -106,6 +111,14 @@ describe('GenServer.startLink() from inside a server', () => {
     await rejectionOf(GenServer.call(child, 'crash', 'child failed'));
     await sleep(10);
     expect(GenServer.isAlive(parent)).to.equal(false);
+  });
+
+  it(`startLink after an await in an async handler ${tracksAwait ? 'links the child (this Node tracks the running server)' : 'links nothing (this Node cannot tell the running server)'}`, async () => {
+    const [parent, child] = await family('startLink after an await', track);
+    expect(GenServer.info(child).links).to.deep.equal(tracksAwait ? [parent] : []);
+    await rejectionOf(GenServer.call(child, 'crash', 'child failed'));
+    await sleep(10);
+    expect(GenServer.isAlive(parent)).to.equal(!tracksAwait);
   });
 
   it('plain start() from a handler links nothing: the child may crash alone', async () => {

@@ -1,5 +1,5 @@
 import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, ServerExitError, StopTimeoutError, isError } from '../errors';
-import { context } from '../process/context';
+import { context, currentProcess, isOwnAwaitingCode } from '../process/context';
 import { addDeadline } from '../process/deadlines';
 import { Delay } from '../process/delay';
 import { CALL, CAST, CallMessage, INFO, Message, STOP } from '../process/message';
@@ -74,7 +74,7 @@ export function call<P extends Protocol = Protocol, K extends keyof Calls<P> & s
 export function call(server: ServerTarget, tag: string, payload?: unknown, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
   const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
   if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
-  if (proc === context.current) return Promise.reject(new CallingSelfError(server));
+  if (proc === context.current || (proc.busy && isOwnAwaitingCode(proc))) return Promise.reject(new CallingSelfError(server));
   if (typeof tag !== 'string') return Promise.reject(new ArgumentError('tag', tag, 'a string'));
   if (timeout !== DEFAULT_CALL_TIMEOUT && !isTimeout(timeout)) {
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
@@ -119,7 +119,7 @@ export function reply(from: From, value: unknown): void {
 export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: number = Infinity): Promise<void> {
   const proc = processFor(server);
   if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
-  if (proc === context.current) return Promise.reject(new CallingSelfError(server));
+  if (proc === context.current || (proc.busy && isOwnAwaitingCode(proc))) return Promise.reject(new CallingSelfError(server));
   if (!isTimeout(timeout)) {
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
   }
@@ -165,7 +165,7 @@ export function exit(server: ServerTarget, reason: unknown): void {
   const proc = processFor(server);
   if (proc === undefined || proc.status === DEAD) return;
   if (reason === 'kill') proc.kill();
-  else proc.exitSignal(undefined, reason, context.current?.ref);
+  else proc.exitSignal(undefined, reason, currentProcess()?.ref);
 }
 
 export function cancelTimer(timer: TimerRef): boolean {

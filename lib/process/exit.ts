@@ -1,6 +1,6 @@
 import { ServerExitError, describeReason, isError, safeInspect } from '../errors';
 import { logger } from '../logger';
-import { context } from './context';
+import { context, runTracked, tracked } from './context';
 import { notifyExit } from './links';
 import { CALL, KIND_NAMES, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
 import { unregisterName } from './names';
@@ -52,7 +52,7 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
   context.current = proc;
   let result: unknown;
   try {
-    result = terminate.fn.call(proc.server, reason, proc.state);
+    result = tracked(terminate.fn) ? runTracked(proc, terminate.fn, proc.server, reason, proc.state) : terminate.fn.call(proc.server, reason, proc.state);
   } catch (error) {
     failed(error);
   } finally {
@@ -98,6 +98,7 @@ export function die(proc: Process, reason: unknown): void {
   proc.status = DEAD;
   proc.exitReason = reason;
   proc.busy = false;
+  proc.invocation = undefined;
   proc.continuation = undefined;
   if (proc.idleTimer !== undefined) proc.cancelIdle();
   cancelAllTimers(proc);

@@ -2,7 +2,7 @@ import { BadReturnError, UnknownMessageError, describeReason, safeInspect } from
 import { logger } from '../logger';
 import type { Handler, Router } from '../metadata';
 import { Return, type ReturnOptions } from '../returns';
-import { context } from './context';
+import { context, runTracked, tracked, tracksAwait, type Invocation } from './context';
 import type { MonitorRef } from './links';
 import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
 import { Delay } from './delay';
@@ -75,6 +75,8 @@ export class Process implements Runnable {
   exitWaiters: ((reason: unknown) => void)[] | undefined = undefined;
   /** @internal */
   lastMessage: Message | undefined = undefined;
+  /** @internal The async handler, init or terminate in flight, where tracked (see context.ts). */
+  invocation: Invocation | undefined = undefined;
 
   constructor(
     readonly server: object,
@@ -291,7 +293,9 @@ export class Process implements Runnable {
     context.current = this;
     let result: unknown;
     try {
-      result = handler.fn.call(this.server, msg.payload, this.state, msg);
+      result = tracksAwait && tracked(handler.fn)
+        ? runTracked(this, handler.fn, this.server, msg.payload, this.state, msg)
+        : handler.fn.call(this.server, msg.payload, this.state, msg);
     } catch (error) {
       context.current = previous;
       this.crash(error, msg);
@@ -321,6 +325,7 @@ export class Process implements Runnable {
 
   private resume(result: unknown, msg: Message, handler: Handler): void {
     this.busy = false;
+    this.invocation = undefined;
     if (this.status !== RUNNING) return;
     try {
       if (isReturn(result)) this.apply(result, msg, handler);
@@ -333,6 +338,7 @@ export class Process implements Runnable {
 
   private resumeCrash(error: unknown, msg: Message): void {
     this.busy = false;
+    this.invocation = undefined;
     if (this.status !== RUNNING) return;
     try {
       this.crash(error, msg);
