@@ -202,7 +202,7 @@ function tsconfigFor(combo) {
     ...(combo.decorators === 'legacy' ? { experimentalDecorators: true } : {}),
     ...(combo.c.compilerOptions ?? {}),
   };
-  return { compilerOptions, include: combo.c.include ?? ['src', 'test'] };
+  return { compilerOptions, include: combo.c.include ?? ['src', 'test'], ...(combo.c.tsconfig ?? {}) };
 }
 
 const matches = (when, facts) => Object.entries(when).every(([key, value]) =>
@@ -286,7 +286,7 @@ await pool(combos, jobs, async (combo) => {
     const note = status === 'known' ? `: fails as documented (${o.known.because})`
       : status === 'NOW OK' ? `: documented to fail (${o.known.because}) but passes: update the README's Toolchains table`
         : status === 'FAIL' && o.known ? `: documented to fail with /${o.known.error}/, failed otherwise` : '';
-    console.log(`  ${status.padEnd(6)} ${combo.id} · node ${majors.join(' ')} (build ${seconds(buildMs)})${note}`);
+    console.log(`  ${status.padEnd(6)} ${combo.id} · node ${majors.join(' ')}${buildMs > 50 ? ` (build ${seconds(buildMs)})` : ""}${note}`);
     if (status === 'FAIL') console.log(`      $ ${o.result.command ?? ''}\n${tail(o.result.output)}`);
   }
 });
