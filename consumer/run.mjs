@@ -269,8 +269,10 @@ let failed = 0;
 let reproduced = 0;
 const nowPassing = [];
 const failures = [];
+const caseMs = new Map();
 await pool(combos, jobs, async (combo) => {
   const { outcomes, buildMs } = await runCombo(combo);
+  caseMs.set(combo.c.name, (caseMs.get(combo.c.name) ?? 0) + buildMs + outcomes.reduce((sum, o) => sum + o.ms, 0));
   const groups = new Map();
   for (const o of outcomes) {
     let status;
@@ -303,6 +305,7 @@ if (nowPassing.length > 0) console.log(`NOTICE: documented failures that now pas
 if (failed > 0) console.log(`consumer: failed:\n${failures.map(({ combo, o }) => `  ${combo.id} · node ${o.major}`).join('\n')}`);
 if (failed > 0 || args.keep || reuse) console.log(`consumer: work folder kept: ${work}`);
 else rmSync(work, { recursive: true, force: true });
-console.log(`consumer: ${seconds(total)} in all`);
+console.log(`consumer: ${seconds(total)} in all (per case, summed over its combinations: ` +
+  `${[...caseMs].map(([name, ms]) => `${name} ${seconds(ms)}`).join(', ')})`);
 console.log(`consumer: ${passed} passed, ${failed} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}`);
 process.exitCode = failed > 0 || combos.length === 0 ? 1 : 0;
