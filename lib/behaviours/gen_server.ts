@@ -47,8 +47,11 @@ function own(server: GenServer<unknown>, method: string): Process {
 export abstract class GenServer<State = unknown, P extends Protocol = Protocol> {
   /** This server's own ref (set before `@init` runs). */
   declare readonly self: ServerRef<this>;
-  /** Phantom: the state type, for typed handlers. */
-  declare readonly __state?: State;
+  /**
+   * Phantom: the state type, for typed handlers. Boxed in a tuple so that a state type that
+   * includes `undefined` keeps it when inferred (an optional property's own type would drop it).
+   */
+  declare readonly __state?: readonly [state: State];
   /** Phantom: what the server accepts, for typed clients and handlers. */
   declare readonly [PROTOCOL]?: P;
 
