@@ -303,13 +303,12 @@ await pool(combos, jobs, async (combo) => {
 
 // ---- 5. Summary ------------------------------------------------------------------------------------
 
-const total = Date.now() - started;
 if (reproduced > 0) console.log(`consumer: ${reproduced} of the passed combinations are documented failures, reproduced`);
 if (nowPassing.length > 0) console.log(`NOTICE: documented failures that now pass:\n${nowPassing.map((id) => `  ${id}`).join('\n')}`);
 if (failed > 0) console.log(`consumer: failed:\n${failures.map(({ combo, o }) => `  ${combo.id} · node ${o.major}`).join('\n')}`);
 if (failed > 0 || args.keep || reuse) console.log(`consumer: work folder kept: ${work}`);
 else rmSync(work, { recursive: true, force: true });
-console.log(`consumer: ${seconds(total)} in all (per case, summed over its combinations: ` +
+console.log(`consumer: ${seconds(Date.now() - started)} in all (per case, summed over its combinations: ` +
   `${[...caseMs].map(([name, ms]) => `${name} ${seconds(ms)}`).join(', ')})`);
 console.log(`consumer: ${passed} passed, ${failed} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}`);
 process.exitCode = failed > 0 || combos.length === 0 ? 1 : 0;
