@@ -1,6 +1,7 @@
+import { clearTimer, nativeSetImmediate, now, onTimeSourceChange, timeState, type FakeClock } from './clock';
 import { MAX_DELAY } from './delay';
-import { STALE_MS, clockNow, latestReading, pruneStale, setOldestPending } from './clock';
 import { coarseNow } from './scheduler';
+import { STALE_MS, latestReading, pruneStale, setOldestPending } from './stale';
 
 /**
  * Call deadlines, without a setTimeout per call (that alone cuts call throughput ~4×).
@@ -9,9 +10,11 @@ import { coarseNow } from './scheduler';
  * A list that stays empty for a turn is dropped with its timer, so neither a finished program nor
  * a stream of distinct timeouts keeps anything.
  *
- * Stamps come from the coarse clock, which may be stale after a long synchronous stretch; a head
- * that looks expired is checked against the stretches the clock recorded (clock.ts), so a deadline
- * never expires early. Durations above setTimeout's limit (2^31-1 ms) re-arm until they are due.
+ * While time is real, stamps come from the coarse clock, which may be stale after a long synchronous
+ * stretch; a head that looks expired is checked against the stretches the clock recorded (stale.ts),
+ * so a deadline never expires early. Under fake timers, deadlines are stamped, armed and expired on
+ * the fake clock, exactly (see clock.ts). Durations above setTimeout's limit (2^31-1 ms) re-arm until
+ * they are due.
  */
 export interface DeadlineNode {
   expires: number;
@@ -26,21 +29,23 @@ export class DeadlineList {
   head: DeadlineNode | undefined = undefined;
   tail: DeadlineNode | undefined = undefined;
   timer: NodeJS.Timeout | undefined = undefined;
+  /** The fake clock that armed `timer` (undefined: a real timer). */
+  clock: FakeClock | undefined = undefined;
   idleQueued = false;
 
   constructor(readonly duration: number) {}
 
   add(node: DeadlineNode): void {
     // A whole number keeps `expires` a small integer in every Message (a double would be boxed).
-    // STALE_MS absorbs a reading that is up to that stale; staler ones are recorded (clock.ts).
-    node.expires = Math.ceil(coarseNow() + this.duration + STALE_MS);
+    const t = stamp();
+    node.expires = Math.ceil(t + this.duration);
     node.list = this;
     node.next = undefined;
     node.prev = this.tail;
     if (this.tail) this.tail.next = node;
     else {
       this.head = node;
-      if (this.timer === undefined) this.arm(node.expires - coarseNow());
+      if (this.timer === undefined || this.clock !== timeState.source) this.arm(t);
     }
     this.tail = node;
   }
@@ -55,48 +60,80 @@ export class DeadlineList {
     if (this.head === undefined && !this.idleQueued) {
       this.idleQueued = true;
       idle.push(this);
-      if (idle.length === 1) setImmediate(releaseIdle);
+      if (idle.length === 1) nativeSetImmediate(releaseIdle);
     }
   }
 
-  private arm(ms: number): void {
-    this.timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(1, Math.ceil(ms))));
+  /** Arms the timer for the head on the clock in charge now (`t`: that clock's time). @internal */
+  arm(t: number): void {
+    this.cancelTimer();
+    this.clock = timeState.source;
+    this.timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(1, Math.ceil(this.head!.expires - t))));
+  }
+
+  /** @internal */
+  cancelTimer(): void {
+    if (this.timer === undefined) return;
+    if (this.clock === undefined) clearTimer(this.timer);
+    else this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private fire = (): void => {
     this.timer = undefined;
-    const t = clockNow();
+    const t = now();
+    const real = timeState.source === undefined;
     let node = this.head;
     while (node !== undefined && node.expires <= t) {
-      // Stamped from a stale reading? Then it is due only `duration` after the latest time it was taken.
-      const base = node.expires - this.duration - STALE_MS;
-      const latest = latestReading(base - 1 - EPSILON, base + EPSILON);
-      if (latest !== undefined && latest + this.duration > t) {
-        node.expires = Math.ceil(latest + this.duration);
-        break;
+      // Stamped from a stale coarse reading? Then it is due only `duration` after the latest time it
+      // may have been taken.
+      if (real) {
+        const base = node.expires - this.duration - STALE_MS;
+        const latest = latestReading(base - 1 - EPSILON, base + EPSILON);
+        if (latest !== undefined && latest + this.duration > t) {
+          node.expires = Math.ceil(latest + this.duration);
+          break;
+        }
       }
       this.remove(node);
       node.expire(this.duration);
       node = this.head;
     }
-    if (node !== undefined) this.arm(node.expires - t);
+    // (The clock may have changed at that now(), and the list been armed again already.)
+    if (node !== undefined && this.timer === undefined) this.arm(t);
   };
 }
 
 // Stamps are ceil'd: a reading r gives ceil(r + d + STALE_MS), so r lies within 1 ms below the base.
 const EPSILON = 1e-6;
 
+/**
+ * Now, for stamping a deadline: the coarse clock while time is real (plus STALE_MS, which absorbs a
+ * reading up to that stale; staler ones are recorded in stale.ts), else the fake clock.
+ */
+function stamp(): number {
+  // While time is real and was real at the last read: one global read and two compares.
+  const state = timeState;
+  return setTimeout === state.realTimer && state.source === undefined ? coarseNow() + state.offset + STALE_MS : now();
+}
+
 const lists = new Map<number, DeadlineList>();
 const idle: DeadlineList[] = [];
 let lastList: DeadlineList | undefined;
+
+// Fake timers installed or removed: a timer armed on the other clock may never fire (a removed fake
+// clock's never will), so every list with deadlines is armed again on the clock in charge now.
+onTimeSourceChange(() => {
+  const t = now();
+  for (const list of lists.values()) if (list.head !== undefined) list.arm(t);
+});
 
 function releaseIdle(): void {
   for (const list of idle.splice(0)) {
     list.idleQueued = false;
     if (list.head !== undefined) continue;
     // Empty for a whole turn: drop it (its timer would keep a finished program alive).
-    if (list.timer !== undefined) clearTimeout(list.timer);
-    list.timer = undefined;
+    list.cancelTimer();
     if (lists.get(list.duration) === list) lists.delete(list.duration);
     if (lastList === list) lastList = undefined;
   }

@@ -1,3 +1,5 @@
+import { clearTimer } from './clock';
+
 /**
  * setTimeout's longest delay. A longer one fires after 1 ms with a TimeoutOverflowWarning, so every
  * timer of the runtime goes through `Delay`, which waits out long delays in steps of at most this.
@@ -28,7 +30,7 @@ export class Delay {
   /** Cancels it; true if it was still pending. */
   cancel(): boolean {
     if (this.timer === undefined) return false;
-    clearTimeout(this.timer);
+    clearTimer(this.timer);
     this.timer = undefined;
     return true;
   }

@@ -38,6 +38,8 @@ export interface DownMessage {
   reason: unknown;
 }
 
+const settled = Promise.resolve();
+
 /** Links two live processes; with a dead one it does nothing (nothing outlives its server). */
 export function link(a: Process, b: Process): void {
   if (a === b || a.isDead || b.isDead) return;
@@ -83,7 +85,8 @@ export function notifyExit(proc: Process, reason: unknown): void {
     for (const other of links) {
       other.links?.delete(proc);
       // Signals travel asynchronously, as in OTP; it also keeps long link chains off the stack.
-      queueMicrotask(() => other.exitSignal(proc, reason));
+      // A settled promise's reaction, not queueMicrotask, which fake-timers 15's install() fakes by default.
+      settled.then(() => other.exitSignal(proc, reason));
     }
   }
   if (proc.watchers !== undefined) {
