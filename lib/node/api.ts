@@ -9,7 +9,7 @@ import { connectedNodes, hooks, local, onNodeDown, self, setServerClassTest } fr
 import { RemoteRef, internedCount } from './remote_ref';
 import { infoOf } from './serve';
 import { threadTransport, type ThreadOptions } from './threads';
-import type { ConnectOptions } from './nats/connect';
+import type { ConnectOptions } from './nats/options';
 import { Supervisor } from '../behaviours/supervisor';
 import { DynamicSupervisor } from '../behaviours/dynamic_supervisor';
 import { Registry } from '../registry/registry';

@@ -5,17 +5,14 @@ import { remote, type RemoteHooks } from '../../process/remote';
 import type { ServerRef } from '../../process/ref';
 import { self, setSelfName } from '../node';
 import { addTransport } from '../serve';
-import { GlobalNames, type GlobalOptions } from './global';
+import { GlobalNames } from './global';
+import type { ConnectOptions, GlobalOptions } from './options';
 import { NatsTransport, type NatsTransportOptions } from './transport';
 
 // `Node.connect` and `Node.disconnect`: this process as a node of a cluster over NATS. Loaded only
 // when a program calls them, so programs that never do need no NATS client installed.
 
-/** Options of `Node.connect`: this node's name, the cluster knobs, and every NATS connection option. */
-export interface ConnectOptions extends NatsTransportOptions {
-  /** Global names (`{ global: name }`): lease and replicas of their JetStream bucket. */
-  readonly global?: GlobalOptions;
-}
+export type { ConnectOptions } from './options';
 
 export function isGlobalName(target: unknown): target is GlobalName {
   return typeof target === 'object' && target !== null && typeof (target as GlobalName).global === 'string' && (target as GlobalName).global.length > 0;
@@ -50,7 +47,7 @@ export function connect(options: ConnectOptions): Promise<void> {
     if (typeof name === 'string' && name !== previous) setSelfName(name);
     let transport: NatsTransport;
     try {
-      transport = await NatsTransport.connect(options);
+      transport = await NatsTransport.connect(options as NatsTransportOptions);
     } catch (error) {
       if (self.name !== previous) setSelfName(previous);
       throw error;

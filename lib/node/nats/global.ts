@@ -5,6 +5,7 @@ import { logger } from '../../logger';
 import type { ServerRef } from '../../process/ref';
 import { onNodeDown, wire } from '../node';
 import type { RefMarker } from '../wire';
+import type { GlobalOptions } from './options';
 import type { NatsTransport } from './transport';
 
 /**
@@ -28,13 +29,6 @@ import type { NatsTransport } from './transport';
  * Every node keeps a copy of the bucket (a watch), so `whereis` answers at once; `lookup` asks
  * the bucket itself.
  */
-
-export interface GlobalOptions {
-  /** How long a name outlives its node's last refresh, in ms (default 15000; at least 1000). */
-  readonly leaseMs?: number;
-  /** JetStream replicas of the bucket (default 1; 3 on a 3-server NATS cluster). */
-  readonly replicas?: number;
-}
 
 interface Holder {
   readonly node: string;
