@@ -1,7 +1,7 @@
 import { ArgumentError, CallingSelfError } from '../errors';
 import { DEFAULT_CALL_TIMEOUT, isRemote, isTimeout, noProc, processFor, request, type ServerTarget } from './client';
 import { remote } from '../process/remote';
-import { context } from '../process/context';
+import { context, isOwnAwaitingCode } from '../process/context';
 import { SYSTEM } from '../process/message';
 import type { Name, ViaName } from '../process/names';
 import type { StatusName } from '../process/status';
@@ -44,7 +44,7 @@ function system(server: ServerTarget, tag: 'getState' | 'replaceState', payload:
     return remote.hooks!.system(server, tag, payload, timeout);
   }
   if (proc === undefined || proc.isDead) return Promise.reject(noProc(server));
-  if (proc === context.current) return Promise.reject(new CallingSelfError(server));
+  if (proc === context.current || (proc.busy && isOwnAwaitingCode(proc))) return Promise.reject(new CallingSelfError(server));
   if (!isTimeout(timeout)) {
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
   }
