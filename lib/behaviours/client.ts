@@ -228,7 +228,7 @@ export function awaitExit(server: ServerTarget): Promise<unknown> {
 
 export function exit(server: ServerTarget, reason: unknown): void {
   const proc = processFor(server);
-  if (proc === undefined && isRemote(server)) return remote.hooks!.exit(server, reason, context.current);
+  if (proc === undefined && isRemote(server)) return remote.hooks!.exit(server, reason, currentProcess());
   if (proc === undefined || proc.status === DEAD) return;
   if (reason === 'kill') proc.kill();
   // The sender is the signal's origin, as in OTP, so a trapping server's parent is recognised:

@@ -2,7 +2,7 @@ import { GenServer } from '../behaviours/gen_server';
 import * as client from '../behaviours/client';
 import * as sys from '../behaviours/sys';
 import { ArgumentError, GenServerError } from '../errors';
-import { context } from '../process/context';
+import { currentProcess } from '../process/context';
 import { PROC, ServerRef } from '../process/ref';
 import { registerClass } from './classes';
 import { connectedNodes, hooks, local, onNodeDown, self, setServerClassTest } from './node';
@@ -138,7 +138,7 @@ export const Node = {
    * (at once if it is not connected). Same as `this.monitorNode(node)`.
    */
   monitor(node: string): void {
-    const proc = context.current;
+    const proc = currentProcess();
     if (proc === undefined) throw new GenServerError('Node.monitor(node) is called from a server (its handler or init): the nodedown message goes to that server. Outside servers use Node.onDown(fn).');
     if (typeof node !== 'string' || node.length === 0) throw new ArgumentError('node', node, 'a node name');
     hooks.monitorNode(proc, node, true);
