@@ -21,6 +21,8 @@ export { setLogger, consoleLogger, type Logger } from './logger';
 export { Supervisor, type SupervisorOptions, type Strategy, type ChildInfo, type ChildCounts } from './behaviours/supervisor';
 export { DynamicSupervisor, type DynamicSupervisorOptions } from './behaviours/dynamic_supervisor';
 export { Agent, type AgentTarget } from './behaviours/agent';
+export { Task, type TaskResult, type TaskFn, type AsyncStreamOptions } from './behaviours/task';
+export { TaskSupervisor, type TaskChildOptions } from './behaviours/task_supervisor';
 export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry/registry';
 export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './behaviours/child_spec';
 export type { ViaName } from './process/names';
@@ -34,6 +36,8 @@ export {
   CallingSelfError,
   ServerExitError,
   StopTimeoutError,
+  TaskExitError,
+  TaskTimeoutError,
   MailboxFullError,
   StartTimeoutError,
   ChildStartError,
