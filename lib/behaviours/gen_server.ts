@@ -106,7 +106,8 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
 
   /**
    * The ref registered under `name`, or `undefined`. A `@singleton` class's ref carries the class's
-   * type; for another name, say it: `GenServer.whereis<Counter>('my_counter')`.
+   * type; for another name, say it: `GenServer.whereis<Counter>('my_counter')`. Given a ref, returns
+   * that ref while its server lives (`undefined` once it has exited), as Elixir's `whereis(pid)`.
    */
   static whereis: typeof client.whereis = client.whereis;
 
@@ -119,7 +120,10 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
   /**
    * Sends an exit signal. `'kill'` ends the server at once without `terminate` (reason `'killed'`);
    * any other reason kills a server that does not trap exits ('normal' is ignored), and reaches a
-   * trapping server as `@handleInfo('EXIT')` with `{ from, reason }`.
+   * trapping server as `@handleInfo('EXIT')` with `{ from, reason }` — except from its parent (the
+   * server that startLinked it), which makes it terminate with `reason`, running `terminate`.
+   * A Supervisor or DynamicSupervisor also stops, children first, on a signal sent outside any server:
+   * `GenServer.exit(sup, 'shutdown')`.
    */
   static exit: (server: client.ServerTarget, reason: unknown) => void = client.exit;
 
