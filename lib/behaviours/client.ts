@@ -1,4 +1,5 @@
 import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from '../errors';
+import { clearTimer } from '../process/clock';
 import { context } from '../process/context';
 import { addDeadline } from '../process/deadlines';
 import { CALL, CAST, CallMessage, INFO, Message, STOP } from '../process/message';
@@ -125,7 +126,7 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const done = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) clearTimer(timer);
       resolve();
     };
     proc.onExit(done);

@@ -1,5 +1,6 @@
 import { AlreadyStartedError, ArgumentError, StartTimeoutError } from '../errors';
 import { routerFor } from '../metadata';
+import { clearTimer } from '../process/clock';
 import { context } from '../process/context';
 import { checkName, whereisProcess, type Name } from '../process/names';
 import { Process } from '../process/process';
@@ -77,11 +78,11 @@ function withTimeout(started: Promise<ServerRef | undefined>, proc: Process, cls
     }, timeout);
     started.then(
       (ref) => {
-        clearTimeout(timer);
+        clearTimer(timer);
         resolve(ref);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        clearTimer(timer);
         reject(error);
       },
     );

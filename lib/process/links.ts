@@ -38,6 +38,8 @@ export interface DownMessage {
   reason: unknown;
 }
 
+const settled = Promise.resolve();
+
 export function link(a: Process, b: Process): void {
   if (a === b) return;
   (a.links ??= new Set()).add(b);
@@ -80,7 +82,8 @@ export function notifyExit(proc: Process, reason: unknown): void {
     for (const other of links) {
       other.links?.delete(proc);
       // Signals travel asynchronously, as in OTP; it also keeps long link chains off the stack.
-      queueMicrotask(() => other.exitSignal(proc, reason));
+      // A settled promise's reaction, not queueMicrotask, which fake-timers 15's install() fakes by default.
+      settled.then(() => other.exitSignal(proc, reason));
     }
   }
   if (proc.watchers !== undefined) {

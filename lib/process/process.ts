@@ -3,6 +3,7 @@ import { BadReturnError, UnknownMessageError, describeReason } from '../errors';
 import { logger } from '../logger';
 import type { Handler, Router } from '../metadata';
 import { Return, type ReturnOptions } from '../returns';
+import { clearTimer } from './clock';
 import { context } from './context';
 import type { MonitorRef } from './links';
 import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
@@ -402,7 +403,7 @@ export class Process implements Runnable {
 
   /** @internal */
   cancelIdle(): void {
-    clearTimeout(this.idleTimer);
+    clearTimer(this.idleTimer);
     this.idleTimer = undefined;
   }
 

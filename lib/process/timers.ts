@@ -1,3 +1,4 @@
+import { clearTimer } from './clock';
 import { INFO, Message } from './message';
 import type { Process } from './process';
 
@@ -33,7 +34,7 @@ export function startTimer(proc: Process, tag: string, payload: unknown, ms: num
 /** Cancels a timer; true if it was still pending (its message not yet delivered). */
 export function cancelTimer(ref: TimerRef): boolean {
   if (ref.timer === undefined) return false;
-  clearTimeout(ref.timer);
+  clearTimer(ref.timer);
   ref.timer = undefined;
   ref.owner.timers?.delete(ref);
   return true;
@@ -43,7 +44,7 @@ export function cancelTimer(ref: TimerRef): boolean {
 export function cancelAllTimers(proc: Process): void {
   if (proc.timers === undefined) return;
   for (const ref of proc.timers) {
-    clearTimeout(ref.timer);
+    clearTimer(ref.timer);
     ref.timer = undefined;
   }
   proc.timers = undefined;
