@@ -26,7 +26,7 @@ export const examples: ReadonlyArray<readonly [file: string, title: string, main
   ['named_counter.ts', 'name registration', namedCounter],
   ['counter_singleton.ts', '@singleton', counterSingleton],
   ['chat/app.ts', 'a supervision tree: a Registry of rooms, a DynamicSupervisor of Room servers, a Presence tracker', chat],
-  ['word_counts.ts', 'Agent, Task.asyncStream and TaskSupervisor under one Supervisor', wordCounts],
+  ['word_counts.ts', 'Agent, Task.asyncStream and TaskSupervisor under a module-based supervisor', wordCounts],
   ['too_many_messages.ts', 'bonus: what happens when a GenServer gets too many messages', tooManyMessages],
 ];
 

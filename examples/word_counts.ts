@@ -1,7 +1,17 @@
 // Agent, Task and TaskSupervisor together: count the words of some "pages" (fetched with a fake
 // delay) in tasks, at most two at once, and add them up in an Agent. The Agent and the
-// TaskSupervisor run under one Supervisor, started by name.
-import { Agent, GenServer, Supervisor, Task, TaskSupervisor } from '../lib';
+// TaskSupervisor run under a module-based supervisor, Crawler, whose @init declares them.
+import { Agent, GenServer, Supervisor, Task, TaskSupervisor, init } from '../lib';
+
+/** The supervision tree as a class (Elixir's `use Supervisor`): children and flags from @init. */
+export class Crawler extends Supervisor {
+  @init
+  setup(totalsName: string) {
+    return Supervisor.init([Agent.childSpec(() => new Map<string, number>(), { name: totalsName }), [TaskSupervisor, { name: 'crawlers' }]], {
+      strategy: 'one_for_one',
+    });
+  }
+}
 
 const pages: Record<string, string> = {
   '/home': 'welcome to the home page',
@@ -23,10 +33,7 @@ function fetchPage(path: string, signal: AbortSignal): Promise<string> {
 }
 
 export async function main(): Promise<void> {
-  const app = await Supervisor.start([
-    Agent.childSpec(() => new Map<string, number>(), { name: 'word_totals' }),
-    [TaskSupervisor, { name: 'crawlers' }],
-  ]);
+  const app = await Crawler.start('word_totals');
   console.log(`children: ${Supervisor.whichChildren(app).map((c) => c.id).join(', ')}`);
 
   // Ordered results, two tasks at a time; '/slow' is killed after 100 ms and reported, not fatal.
