@@ -40,8 +40,9 @@ export interface DownMessage {
 
 const settled = Promise.resolve();
 
+/** Links two live processes; with a dead one it does nothing (nothing outlives its server). */
 export function link(a: Process, b: Process): void {
-  if (a === b) return;
+  if (a === b || a.isDead || b.isDead) return;
   (a.links ??= new Set()).add(b);
   (b.links ??= new Set()).add(a);
 }
@@ -53,6 +54,8 @@ export function unlink(a: Process, b: Process): void {
 
 export function monitor(watcher: Process, target: Process | undefined): MonitorRef {
   const ref = new MonitorRef(watcher, target);
+  // A dead watcher (an async handler resuming after its server died) gets an inactive monitor.
+  if (watcher.isDead) return ref;
   if (target === undefined || target.isDead) {
     deliverDown(ref, 'noproc');
     return ref;

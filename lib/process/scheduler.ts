@@ -1,4 +1,5 @@
 import { nativeSetImmediate, realNow } from './clock';
+import { STALE_MS, recordStale } from './stale';
 import { Queue } from './queue';
 
 /**
@@ -31,6 +32,8 @@ let flushing = false;
 
 let now = realNow();
 let fresh = false;
+/** A deadline read `now` since the last refresh: if it turns out stale, that must be written down. */
+let read = false;
 let ticks = 0;
 let checkEvery = MAX_CHECK_EVERY;
 let sliceStart = now;
@@ -38,6 +41,7 @@ let yielding = false;
 
 function refresh(): void {
   const t = realNow();
+  if (read) noteStale(t);
   // Check the clock more often when messages are slow, less often when they are cheap, so a slow
   // handler cannot hold the loop for many checks' worth of messages.
   const spent = t - now;
@@ -56,7 +60,14 @@ function refresh(): void {
   }
 }
 
+function noteStale(t: number): void {
+  read = false;
+  if (t - now > STALE_MS) recordStale(now, t);
+}
+
 function newTurn(): void {
+  // Readings of `now` taken since the last refresh were taken by now at the latest.
+  if (read) noteStale(realNow());
   fresh = false;
   yielding = false;
   if (runQueue.length > 0 && !flushing) flush();
@@ -65,6 +76,7 @@ function newTurn(): void {
 /** A real clock (performance.now() time base) that is at most a few operations or one turn stale. */
 export function coarseNow(): number {
   if (!fresh || ++ticks >= checkEvery) refresh();
+  read = true;
   return now;
 }
 
