@@ -133,6 +133,26 @@ export class ServerExitError extends GenServerError {
   }
 }
 
+/** A task exited before it produced its result (it threw, or was killed or shut down). */
+export class TaskExitError extends GenServerError {
+  constructor(readonly task: unknown, readonly reason: unknown) {
+    super(
+      `Task ${describeServer(task)} exited before producing its result, with reason ${describeReason(reason)}.`,
+      reason instanceof Error ? { cause: reason } : undefined,
+    );
+  }
+}
+
+/** `Task.await`, `awaitMany` or `asyncStream` waited longer than its timeout; the task was shut down. */
+export class TaskTimeoutError extends GenServerError {
+  constructor(readonly task: unknown, readonly timeout: number) {
+    super(
+      `Task ${describeServer(task)} produced no result within ${timeout} ms and was shut down. Pass a longer ` +
+        `timeout (Infinity waits forever), or use Task.yield() to wait without giving up on the task.`,
+    );
+  }
+}
+
 /** `GenServer.stop()` waited longer than its timeout for `terminate` to finish. */
 export class StopTimeoutError extends GenServerError {
   constructor(readonly server: unknown, readonly timeout: number) {

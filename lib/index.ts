@@ -20,6 +20,10 @@ export { stop, ignore, type Reply, type NoReply, type Stop, type Ignore, type Re
 export { setLogger, consoleLogger, type Logger } from './logger';
 export { Supervisor, type SupervisorOptions, type Strategy, type ChildInfo, type ChildCounts } from './behaviours/supervisor';
 export { DynamicSupervisor, type DynamicSupervisorOptions } from './behaviours/dynamic_supervisor';
+export { Agent, type AgentTarget } from './behaviours/agent';
+export { RequestId, type RequestResponse, type MultiCallResult } from './behaviours/requests';
+export { Task, type TaskResult, type TaskFn, type AsyncStreamOptions } from './behaviours/task';
+export { TaskSupervisor, type TaskChildOptions } from './behaviours/task_supervisor';
 export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry/registry';
 export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './behaviours/child_spec';
 export type { ViaName } from './process/names';
@@ -41,6 +45,8 @@ export {
   CallingSelfError,
   ServerExitError,
   StopTimeoutError,
+  TaskExitError,
+  TaskTimeoutError,
   MailboxFullError,
   PayloadTooLargeError,
   StartTimeoutError,

@@ -20,7 +20,8 @@ export type ChildType = 'worker' | 'supervisor';
 export interface ChildSpec {
   /** Unique among a supervisor's children. For a class, the class's name. */
   id: string;
-  start: () => Promise<ServerRef | undefined>;
+  /** Called with a DynamicSupervisor's `extraArguments` (none elsewhere). */
+  start: (...extraArguments: never[]) => Promise<ServerRef | undefined>;
   /** Default 'permanent': always restarted. 'transient': only after a crash. 'temporary': never. */
   restart?: Restart;
   /** Default 5000 ms for a worker ('infinity' for a supervisor); then it is killed. */
@@ -45,7 +46,8 @@ export type ChildSpecInput = ChildSpecSource | readonly [ChildSpecSource, unknow
 export function defaultChildSpec(cls: { name: string; startLink(arg?: unknown): Promise<unknown> }, arg: unknown): FullChildSpec {
   return {
     id: cls.name,
-    start: () => cls.startLink(arg) as Promise<ServerRef | undefined>,
+    // A DynamicSupervisor's extraArguments come first, as in Elixir: startLink([...extra, arg]).
+    start: (...extra: unknown[]) => cls.startLink(extra.length === 0 ? arg : [...extra, arg]) as Promise<ServerRef | undefined>,
     restart: 'permanent',
     shutdown: 5000,
     type: 'worker',
@@ -121,12 +123,12 @@ export function shouldRestart(restart: Restart, reason: unknown, clean: boolean)
  * start function did not. Resolves to the ref, or undefined (ignored). If the child is already dead
  * by then, its exit still reaches the supervisor, as an EXIT with reason 'noproc'.
  */
-export function startChildAs(sup: Process, spec: FullChildSpec): Promise<ServerRef | undefined> {
+export function startChildAs(sup: Process, spec: FullChildSpec, extraArguments: readonly unknown[] = NO_ARGUMENTS): Promise<ServerRef | undefined> {
   const previous = context.current;
   context.current = sup;
   let started: Promise<ServerRef | undefined>;
   try {
-    started = Promise.resolve(spec.start());
+    started = Promise.resolve((spec.start as (...extra: unknown[]) => Promise<ServerRef | undefined>)(...extraArguments));
   } catch (error) {
     return Promise.reject(error);
   } finally {
@@ -183,6 +185,7 @@ async function shutdownRemoteChild(sup: Process, ref: ServerRef, shutdown: Shutd
     // NoProcError, NodeDownError: it is gone already.
   }
 }
+const NO_ARGUMENTS: readonly unknown[] = [];
 
 /** Restart intensity: more than `maxRestarts` restarts within `maxSeconds` is too many. */
 export class RestartIntensity {

@@ -1,4 +1,5 @@
 import * as client from './client';
+import * as requests from './requests';
 import { defaultChildSpec, type FullChildSpec } from './child_spec';
 import { ArgumentError, GenServerError } from '../errors';
 import { link, monitor, demonitor, unlink, type MonitorRef } from '../process/links';
@@ -84,6 +85,36 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
    * (and may be left out when it may be `undefined`), and the promise resolves to its reply type.
    */
   static call: typeof client.call = client.call;
+
+  /**
+   * Sends a call without waiting for its reply (OTP `send_request`): the request is in the server's
+   * mailbox when this returns. Collect the reply with `receiveResponse`, `waitResponse` or
+   * `checkResponse`; a failure (dead server, crash) is kept as the response, never thrown here.
+   * Typed like `call`.
+   */
+  static sendRequest: typeof requests.sendRequest = requests.sendRequest;
+
+  /**
+   * Resolves to the reply of a request (OTP `receive_response`). Rejects with `CallTimeoutError`
+   * after `timeout` ms (default 5000; Infinity waits forever), or with the call's own error.
+   */
+  static receiveResponse: typeof requests.receiveResponse = requests.receiveResponse;
+
+  /**
+   * Waits up to `timeout` ms (default 5000) for a request's response: `{ reply }`, `{ error }`, or
+   * `undefined` on timeout, when the request can still be collected later (OTP `wait_response`).
+   */
+  static waitResponse: typeof requests.waitResponse = requests.waitResponse;
+
+  /** The response of a request if it has arrived (`{ reply }` or `{ error }`), else `undefined`. Never waits. */
+  static checkResponse: typeof requests.checkResponse = requests.checkResponse;
+
+  /**
+   * Calls every server at once with the same tag and payload and resolves, within one deadline
+   * (`timeout`, default 5000 ms), to `[{ server, reply } | { server, error }]` in the servers' order.
+   * Never rejects for a server's failure: a timeout is a `CallTimeoutError` in its row.
+   */
+  static multiCall: typeof requests.multiCall = requests.multiCall;
 
   /** Sends a cast: fire and forget. Returns `undefined` and never throws; a dead target drops it. */
   static cast: typeof client.cast = client.cast;
