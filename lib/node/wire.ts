@@ -149,7 +149,7 @@ function transform(value: unknown, ctx: WireContext): unknown {
     return out;
   }
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = transform((value as Record<string, unknown>)[key], ctx);
+  for (const key of Object.keys(value)) put(out, key, transform((value as Record<string, unknown>)[key], ctx));
   return '$' in out ? { $: 'obj', value: out } : out;
 }
 
@@ -234,9 +234,17 @@ export function decode(wire: unknown, ctx: WireContext): unknown {
   return decodeObject(object, ctx);
 }
 
+/**
+ * Sets an own, enumerable data property. Plain assignment would run the `__proto__` setter for a
+ * key of that name (a payload from another node could then swap an object's prototype).
+ */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 function decodeObject(object: Record<string, unknown>, ctx: WireContext): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) out[key] = decode(object[key], ctx);
+  for (const key of Object.keys(object)) put(out, key, decode(object[key], ctx));
   return out;
 }
 
@@ -260,7 +268,7 @@ export function decodeError(marker: ErrorMarker, ctx: WireContext): Error {
   for (const [key, value] of Object.entries(marker.fields)) {
     const v = decode(value, ctx);
     if (key === 'cause') Object.defineProperty(error, 'cause', { value: v, writable: true, configurable: true });
-    else (error as unknown as Record<string, unknown>)[key] = v;
+    else put(error as unknown as Record<string, unknown>, key, v);
   }
   Object.defineProperty(error, 'stack', { value: marker.stack ?? `${marker.class}: ${marker.message}`, writable: true, configurable: true });
   return error;
