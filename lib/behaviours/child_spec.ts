@@ -146,6 +146,8 @@ export async function shutdownChild(sup: Process, ref: ServerRef, shutdown: Shut
 /** Restart intensity: more than `maxRestarts` restarts within `maxSeconds` is too many. */
 export class RestartIntensity {
   private readonly times: number[] = [];
+  /** Restarts since the supervisor started (the observer shows it). */
+  total = 0;
 
   constructor(
     readonly maxRestarts: number,
@@ -158,6 +160,7 @@ export class RestartIntensity {
     const horizon = now - this.maxSeconds * 1000;
     while (this.times.length > 0 && this.times[0] <= horizon) this.times.shift();
     this.times.push(now);
+    this.total++;
     return this.times.length > this.maxRestarts;
   }
 }

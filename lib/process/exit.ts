@@ -7,6 +7,7 @@ import { CALL, KIND_NAMES, SYSTEM, reject, settle, type CallMessage, type Messag
 import { unregisterName } from './names';
 import type { Process } from './process';
 import { DEAD, TERMINATING, isThenable } from './status';
+import { delist } from './table';
 import { cancelAllTimers } from './timers';
 
 // How a process exits: terminate, the crash report, then death and everything it tells others.
@@ -84,6 +85,7 @@ export function die(proc: Process, reason: unknown): void {
   if (proc.status === DEAD) return;
   proc.status = DEAD;
   proc.exitReason = reason;
+  delist(proc);
   proc.busy = false;
   proc.continuation = undefined;
   if (proc.idleTimer !== undefined) proc.cancelIdle();
