@@ -45,3 +45,4 @@ export {
   ArgumentError,
   DecoratorError,
 } from './errors';
+export { Observer, type ObserverOptions, type RunningObserver } from './observer/index';
