@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { ViaName } from '../process/names';
 import type { Process } from '../process/process';
 
 // The one place a server's state becomes text for the page. A later `@formatStatus` hook belongs here:
@@ -27,6 +28,7 @@ export function nameText(name: unknown): string {
   if (name === undefined) return '';
   if (typeof name === 'string') return name;
   if (typeof name === 'function') return name.name;
+  if (name instanceof ViaName) return `${String(name.key)} (via ${name.label})`;
   return String(name);
 }
 

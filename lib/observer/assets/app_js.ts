@@ -218,7 +218,7 @@ function renderRows(page) {
   page.rows.forEach(function (r) {
     frag.appendChild(h('div', { class: 'grid row' + (state.selected === r.id ? ' selected' : ''), 'data-id': r.id, onclick: function () { openDetail(r.id); } }, [
       h('div', { class: 'num', text: String(r.id) }),
-      h('div', { class: 'cls', text: r.className + (r.supervisor ? ' ⛬' : '') }),
+      h('div', { class: 'cls' }, [r.className, r.supervisor ? h('span', { class: 'badge sup', text: 'sup' }) : null]),
       h('div', { text: r.name, title: r.name }),
       h('div', null, [h('span', { class: 'st ' + r.status }), ' ' + r.status + (r.tracing ? ' · trace' : '')]),
       h('div', { class: 'num' + (r.mailbox > 100 ? ' hot' : ''), text: group(r.mailbox) }),

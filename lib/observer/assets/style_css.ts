@@ -36,7 +36,8 @@ main { padding: 14px 18px 24px; display: flex; flex-direction: column; gap: 14px
 .sup-head .kind { color: var(--purple); font-weight: 600; }
 .tree-child { display: flex; gap: 6px; align-items: center; padding: 1px 4px; border-radius: 4px; cursor: pointer; }
 .tree-child .cid { color: var(--accent); }
-.badge { font-size: 11px; padding: 0 6px; border-radius: 8px; background: #22303c; color: var(--muted); font-family: var(--mono); }
+.badge.sup { margin-left: 6px; color: var(--purple); }
+.badge { white-space: nowrap; font-size: 11px; padding: 0 6px; border-radius: 8px; background: #22303c; color: var(--muted); font-family: var(--mono); }
 .badge.hot { background: #4a2a2a; color: #ffb3b3; }
 .st { display: inline-block; width: 7px; height: 7px; border-radius: 50%; background: var(--ok); flex: none; }
 .st.starting, .st.restarting { background: var(--warn); } .st.terminating { background: var(--warn); }
