@@ -3,6 +3,7 @@ import { casts } from './casts';
 import { calls64, calls8 } from './concurrent_calls';
 import { eventLoopCheap, eventLoopSlow } from './event_loop';
 import { idleHeap } from './idle_heap';
+import { observerOpen } from './observer_open';
 import { queuedCasts } from './queued_casts';
 import { sequentialCalls } from './sequential_calls';
 import { startStop } from './start_stop';
@@ -18,4 +19,5 @@ export const workloads: readonly Workload[] = [
   idleHeap,
   eventLoopCheap,
   eventLoopSlow,
+  observerOpen,
 ];
