@@ -17,8 +17,8 @@ export interface Row {
   readonly unit: Unit;
   readonly ours: Stats;
   readonly reference: Stats | undefined;
-  /** Whose figure `reference` is. */
-  readonly referenceName: 'baseline' | 'Elixir';
+  /** Whose figure `reference` is: the baseline actor, Elixir, or the same workload's easy case. */
+  readonly referenceName: 'baseline' | 'Elixir' | 'unique keys';
   readonly target: Target | undefined;
 }
 

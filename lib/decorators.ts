@@ -23,6 +23,13 @@ import type {
 // (lib/types.ts): every decorator is generic over the class (`This`) and the method's type (`F`),
 // and `F` must fit the handler shape derived from `This` and the tag. Each type has one signature
 // per standard; TypeScript picks the one its decorator mode calls.
+//
+// The TC39 signature comes first and the experimentalDecorators one last, on purpose. Under TC39
+// decorators the experimental signature (three parameters) never fits the two arguments, so only
+// the TC39 one is tried. Under experimentalDecorators both are tried, and when the handler is wrong
+// TypeScript 7 reports only the *last* overload's error: it must be the experimental one, which
+// names the mismatched payload, state or return type (the TC39 one would only say that the
+// prototype is not a function). spec/type_diagnostics.spec.ts holds the messages to this.
 
 type AnyFn = (...args: never[]) => unknown;
 
@@ -34,20 +41,20 @@ export interface MethodDecorator {
 
 /** What `@handleCall('tag')` applies: the method must fit call `Tag` of its class's protocol. */
 export interface CallDecorator<Tag extends string> {
-  <This, F extends CallHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
   <This, F extends CallHandler<This, Tag>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+  <This, F extends CallHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
 }
 
 /** What `@handleCast('tag')` applies: the method must fit cast `Tag` of its class's protocol. */
 export interface CastDecorator<Tag extends string> {
-  <This, F extends CastHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
   <This, F extends CastHandler<This, Tag>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+  <This, F extends CastHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
 }
 
 /** What `@handleInfo('tag')` applies: the method must fit info `Tag` (declared, or EXIT/DOWN/timeout). */
 export interface InfoDecorator<Tag extends string> {
-  <This, F extends InfoHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
   <This, F extends InfoHandler<This, Tag>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+  <This, F extends InfoHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
 }
 
 /**
@@ -55,8 +62,8 @@ export interface InfoDecorator<Tag extends string> {
  * payload must fit continue `Tag` when the protocol declares `continues`.
  */
 export interface ContinueDecorator<Tag extends string> {
-  <This, F extends ContinueHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
   <This, F extends ContinueHandler<This, Tag>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+  <This, F extends ContinueHandler<This, Tag>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
 }
 
 /**
@@ -68,43 +75,43 @@ type NameOf<This, F, Fallback extends string> = [MethodNames<This, F>] extends [
 /** `handleCall`: `@handleCall('tag')`, or bare `@handleCall` (the method's name is the tag). */
 export interface HandleCall {
   <const Tag extends string>(tag: Tag): CallDecorator<Tag>;
-  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & CallHandler<This, NameOf<This, F, CallTag<This>>>>): void;
   <This, F extends CallHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
+  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & CallHandler<This, NameOf<This, F, CallTag<This>>>>): void;
 }
 
 /** `handleCast`: `@handleCast('tag')`, or bare `@handleCast` (the method's name is the tag). */
 export interface HandleCast {
   <const Tag extends string>(tag: Tag): CastDecorator<Tag>;
-  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & CastHandler<This, NameOf<This, F, CastTag<This>>>>): void;
   <This, F extends CastHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
+  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & CastHandler<This, NameOf<This, F, CastTag<This>>>>): void;
 }
 
 /** `handleInfo`: `@handleInfo('tag')`, or bare `@handleInfo` (the method's name is the tag). */
 export interface HandleInfo {
   <const Tag extends string>(tag: Tag): InfoDecorator<Tag>;
-  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & InfoHandler<This, NameOf<This, F, HandledInfoTag<This>>>>): void;
   <This, F extends InfoHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
+  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & InfoHandler<This, NameOf<This, F, HandledInfoTag<This>>>>): void;
 }
 
 /** `handleContinue`: `@handleContinue('tag')`, or bare `@handleContinue` (the method's name is the tag). */
 export interface HandleContinue {
   <const Tag extends string>(tag: Tag): ContinueDecorator<Tag>;
-  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & ContinueHandler<This, NameOf<This, F, ContinueTag<This>>>>): void;
   <This, F extends ContinueHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
+  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & ContinueHandler<This, NameOf<This, F, ContinueTag<This>>>>): void;
 }
 
 /** `init`: `@init` (or `@init()`) on the method that builds the state from the start argument. */
 export interface Init {
   (): Init;
-  <This, F extends InitHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
   <This, F extends InitHandler<This>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+  <This, F extends InitHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
 }
 
 /** `terminate`: `@terminate` (or `@terminate()`) on the method run when the server exits. */
 export interface Terminate {
   (): Terminate;
-  <This, F extends TerminateHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
   <This, F extends TerminateHandler<This>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+  <This, F extends TerminateHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
 }
 
 function isContext(x: unknown): x is DecoratorContext {

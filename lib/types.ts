@@ -52,7 +52,7 @@ export declare const PROTOCOL: unique symbol;
 export type ProtocolOf<S> = S extends { readonly [PROTOCOL]?: infer P } ? (P extends Protocol ? P : Protocol) : Protocol;
 
 /** The state type of a server type (`unknown` when it declared none). */
-export type StateOf<S> = S extends { readonly __state?: infer T } ? T : unknown;
+export type StateOf<S> = S extends { readonly __state?: readonly [state: infer T] } ? T : unknown;
 
 /** True when `P` declares something; a server that declares nothing stays untyped. */
 export type IsTyped<P> = Protocol extends P ? false : true;
@@ -144,10 +144,11 @@ export interface BuiltinInfos {
 }
 
 // Untyped servers check no payload: the handler may declare any payload type (as before). Their
-// state parameter is checked once the class declares a State; their returns are not checked.
+// state parameter is checked once the class declares a State. Returns are checked on every server,
+// typed or not: a plain value, nothing, or `reply` from a cast would only crash at run time
+// (BadReturnError); with no State declared, the state inside a return is `unknown`.
 type Checked<P, T> = IsTyped<P> extends true ? T : never;
 type StateParam<S> = unknown extends S ? never : S;
-type Result<P, T> = IsTyped<P> extends true ? Awaitable<T> : unknown;
 
 /** The shape a `@handleCall(Tag)` method must have on a server of type `This`. */
 export type CallHandler<This, Tag extends string> = Tag extends CallTag<This>
@@ -156,7 +157,7 @@ export type CallHandler<This, Tag extends string> = Tag extends CallTag<This>
       payload: Checked<ProtocolOf<This>, CallPayload<This, Tag>>,
       state: StateParam<StateOf<This>>,
       from: From<CallReply<This, Tag>>,
-    ) => Result<ProtocolOf<This>, CallReturn<CallReply<This, Tag>, StateOf<This>, ContinueOption<This>>>
+    ) => Awaitable<CallReturn<CallReply<This, Tag>, StateOf<This>, ContinueOption<This>>>
   : // Spelled out, not aliased, so that the compiler's message shows the tag and the accepted tags.
     Method<This> & { 'error: not a call of this server': Tag; 'calls it accepts': keyof Calls<ProtocolOf<This>> & string };
 
@@ -166,7 +167,7 @@ export type CastHandler<This, Tag extends string> = Tag extends CastTag<This>
       this: This,
       payload: Checked<ProtocolOf<This>, CastPayload<This, Tag>>,
       state: StateParam<StateOf<This>>,
-    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
+    ) => Awaitable<ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
   : Method<This> & { 'error: not a cast of this server': Tag; 'casts it accepts': keyof Casts<ProtocolOf<This>> & string };
 
 /** The continue tags a server type accepts (`string` when it declares no `continues`). */
@@ -194,7 +195,7 @@ export type InfoHandler<This, Tag extends string> = Tag extends HandledInfoTag<T
       this: This,
       payload: Checked<ProtocolOf<This>, HandledInfoPayload<This, Tag>>,
       state: StateParam<StateOf<This>>,
-    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
+    ) => Awaitable<ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
   : Method<This> & { 'error: not an info of this server': Tag; 'infos it accepts': (keyof Infos<ProtocolOf<This>> & string) | 'EXIT' | 'DOWN' | 'timeout' };
 
 /**
@@ -206,7 +207,7 @@ export type ContinueHandler<This, Tag extends string> = Tag extends ContinueTag<
       this: This,
       payload: DeclaresContinues<ProtocolOf<This>> extends true ? ContinuePayload<This, Tag> : never,
       state: StateParam<StateOf<This>>,
-    ) => Result<ProtocolOf<This>, ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
+    ) => Awaitable<ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
   : Method<This> & { 'error: not a continue of this server': Tag; 'continues it accepts': keyof Continues<ProtocolOf<This>> & string };
 
 /**
@@ -216,7 +217,7 @@ export type ContinueHandler<This, Tag extends string> = Tag extends ContinueTag<
 export type InitHandler<This> = (
   this: This,
   arg: 'init' extends keyof ProtocolOf<This> ? Checked<ProtocolOf<This>, InitArg<This>> : never,
-) => Result<ProtocolOf<This>, StateOf<This> | NoReply<StateOf<This>, ContinueOption<This>> | Ignore | Stop<StateOf<This>, never>>;
+) => Awaitable<StateOf<This> | NoReply<StateOf<This>, ContinueOption<This>> | Ignore | Stop<StateOf<This>, never>>;
 
 /** The shape of a `@terminate` method: `(reason, state)`. */
 export type TerminateHandler<This> = (this: This, reason: Checked<ProtocolOf<This>, unknown>, state: StateParam<StateOf<This>>) => unknown;

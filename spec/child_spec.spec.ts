@@ -4,6 +4,7 @@ import {
   DuplicateChildError,
   DynamicSupervisor,
   GenServer,
+  Registry,
   Supervisor,
   handleCall,
   handleCast,
@@ -220,5 +221,47 @@ describe('Duplicate child ids', () => {
     const b = await DynamicSupervisor.startChild(dyn, [Echo, 2]);
     expect(a).to.not.equal(b);
     expect(DynamicSupervisor.countChildren(dyn).active).to.equal(2);
+  });
+});
+
+describe('Child spec ids from names', () => {
+  const track = trackServers();
+
+  class RoomsRegistry {}
+  class TopicsRegistry {}
+
+  it('are distinct for via- and class-named DynamicSupervisors, Supervisors and Registries, so several run under one parent', async () => {
+    track(await Registry.start({ keys: 'unique', name: 'names' }));
+    const via = (key: string) => Registry.via('names', key);
+    const sup = track(
+      await Supervisor.start([
+        [DynamicSupervisor, { name: via('rooms') }],
+        [DynamicSupervisor, { name: via('users') }],
+        [Supervisor, [[], { name: via('a') }]],
+        [Supervisor, [[], { name: via('b') }]],
+        [Registry, { keys: 'unique', name: RoomsRegistry }],
+        [Registry, { keys: 'duplicate', name: TopicsRegistry }],
+      ]),
+    );
+    expect(Supervisor.whichChildren(sup).map((c) => c.id)).to.deep.equal([
+      "via('names', 'rooms')",
+      "via('names', 'users')",
+      "via('names', 'a')",
+      "via('names', 'b')",
+      'RoomsRegistry',
+      'TopicsRegistry',
+    ]);
+    expect(await Supervisor.startChild(sup, [DynamicSupervisor, { name: via('more') }])).to.equal(GenServer.whereis(via('more')));
+    const error = await rejectionOf(Supervisor.startChild(sup, [DynamicSupervisor, { name: via('rooms') }]));
+    expect(error).to.be.instanceOf(DuplicateChildError).and.to.include({ id: "via('names', 'rooms')" });
+  });
+
+  it('stay the defaults without a name, and the name itself for a string name', () => {
+    expect([DynamicSupervisor.childSpec().id, Supervisor.childSpec().id, Registry.childSpec({ keys: 'unique' }).id]).to.deep.equal([
+      'DynamicSupervisor',
+      'Supervisor',
+      'Registry',
+    ]);
+    expect(DynamicSupervisor.childSpec({ name: 'rooms' }).id).to.equal('rooms');
   });
 });

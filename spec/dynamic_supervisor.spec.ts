@@ -11,7 +11,7 @@ import {
   handleCast,
   type Restart,
 } from '../lib';
-import { captureLogs, gate, rejectionOf, trackServers } from './support/helpers';
+import { captureLogs, gate, rejectionOf, trackServers, type Gate } from './support/helpers';
 import { Worker, events, eventually, exitChild, recordEvents, refOf, settled, started, terminateReasons, worker } from './support/supervision';
 
 // ---- fixtures ---------------------------------------------------------------------------------
@@ -27,6 +27,37 @@ class Light extends GenServer<number> {
 }
 
 const refsOf = (dyn: ServerRef): ServerRef[] => DynamicSupervisor.whichChildren(dyn).map((c) => c.ref as ServerRef);
+
+/**
+ * A child that starts the first time, and whose restarts each wait for the test to `release` them,
+ * then fail while `failing` is true. `attempts` counts the starts begun.
+ */
+function stubborn(id: string) {
+  const control = {
+    attempts: 0,
+    failing: true,
+    held: undefined as Gate | undefined,
+    /** Lets the restart attempt that is waiting go on (to fail or to start). */
+    release(): void {
+      const held = control.held;
+      control.held = undefined;
+      held?.open();
+    },
+    /** Resolves once restart attempt `n` (the first start is attempt 1) is waiting. */
+    attempt: (n: number) => eventually(`restart attempt ${n} is waiting`, () => control.attempts === n && control.held !== undefined, 5000),
+    spec: {
+      id,
+      start: async () => {
+        if (++control.attempts === 1) return Worker.startLink({ id });
+        const held = (control.held = gate());
+        await held.promise;
+        if (control.failing) throw new Error(`${id} cannot start`);
+        return Worker.start({ id }); // after an await: the supervisor links it
+      },
+    },
+  };
+  return control;
+}
 
 // ---- specs ------------------------------------------------------------------------------------
 
@@ -95,6 +126,24 @@ describe('DynamicSupervisor', () => {
     expect([await GenServer.awaitExit(a), await GenServer.awaitExit(b)]).to.deep.equal(['killed', 'killed']);
   });
 
+  it("accepts strategy: 'one_for_one', its only strategy, and rejects any other with an ArgumentError", async () => {
+    const dyn = track(await DynamicSupervisor.start({ strategy: 'one_for_one', maxChildren: 5 }));
+    expect(await DynamicSupervisor.startChild(dyn, worker('a'))).to.be.instanceOf(ServerRef);
+    const error = await rejectionOf(DynamicSupervisor.start({ strategy: 'one_for_all' as 'one_for_one' }));
+    expect(error).to.be.instanceOf(ArgumentError).and.to.include({ argument: 'options.strategy', value: 'one_for_all' });
+  });
+
+  it("GenServer.exit(dyn, 'shutdown') from outside any server stops its children and exits 'shutdown'", async () => {
+    const dyn = await DynamicSupervisor.start();
+    const a = (await DynamicSupervisor.startChild(dyn, worker('a')))!;
+    const b = (await DynamicSupervisor.startChild(dyn, worker('b')))!;
+    GenServer.exit(dyn, 'shutdown');
+    expect(await GenServer.awaitExit(dyn)).to.equal('shutdown');
+    expect(events.filter((e) => e.startsWith('stop ')).sort()).to.deep.equal(['stop a', 'stop b']);
+    expect([terminateReasons.get('a'), terminateReasons.get('b')]).to.deep.equal(['shutdown', 'shutdown']);
+    expect([a, b].some((r) => GenServer.isAlive(r))).to.equal(false);
+  });
+
   it('runs under a Supervisor as [DynamicSupervisor, options], of type supervisor', async () => {
     const sup = track(await Supervisor.start([[DynamicSupervisor, { name: 'workers_sup' }]]));
     expect(Supervisor.whichChildren(sup)).to.deep.equal([{ id: 'workers_sup', ref: GenServer.whereis('workers_sup'), type: 'supervisor' }]);
@@ -128,6 +177,22 @@ describe('DynamicSupervisor maxChildren', () => {
     await exitChild(a, 'crash');
     await settled(dyn);
     expect(DynamicSupervisor.countChildren(dyn)).to.include({ specs: 1, active: 1 });
+  });
+
+  it('counts a child whose restart is pending against maxChildren', async () => {
+    const dyn = track(await DynamicSupervisor.start({ maxChildren: 1 }));
+    const a = stubborn('a');
+    const first = (await DynamicSupervisor.startChild(dyn, a.spec))!;
+    await exitChild(first, 'crash');
+    await a.attempt(2);
+    const refused = DynamicSupervisor.startChild(dyn, worker('x'));
+    a.release(); // fails: the child waits for its retry, still counted
+    expect(await rejectionOf(refused)).to.be.instanceOf(MaxChildrenError);
+    await a.attempt(3);
+    a.failing = false;
+    a.release();
+    await eventually('a runs again', () => DynamicSupervisor.countChildren(dyn).active === 1, 5000);
+    expect(events).to.not.include('start x');
   });
 
   it('rejects an invalid maxChildren with an ArgumentError', async () => {
@@ -166,6 +231,50 @@ describe('DynamicSupervisor restarts', () => {
       if (restarted) expect(refs.every((r) => GenServer.isAlive(r))).to.equal(true);
     });
   }
+
+  it("keeps a child whose restart is pending or has failed counted and listed as 'restarting' until it runs again", async () => {
+    const dyn = track(await DynamicSupervisor.start({ maxRestarts: 10 }));
+    const a = stubborn('a');
+    const first = (await DynamicSupervisor.startChild(dyn, a.spec))!;
+    const b = (await DynamicSupervisor.startChild(dyn, worker('b')))!;
+    const restarting = () => {
+      expect(DynamicSupervisor.whichChildren(dyn)).to.have.deep.members([
+        { id: undefined, ref: b, type: 'worker' },
+        { id: undefined, ref: 'restarting', type: 'worker' },
+      ]);
+      expect(DynamicSupervisor.countChildren(dyn)).to.deep.equal({ specs: 2, active: 1, supervisors: 0, workers: 2 });
+    };
+    await exitChild(first, 'crash');
+    await a.attempt(2);
+    restarting();
+    a.release(); // the restart fails: retried
+    await a.attempt(3);
+    restarting();
+    a.failing = false;
+    a.release();
+    await eventually('a runs again', () => DynamicSupervisor.countChildren(dyn).active === 2, 5000);
+    expect(refsOf(dyn)).to.include(b).and.not.include(first);
+    expect(DynamicSupervisor.countChildren(dyn).specs).to.equal(2);
+  });
+
+  it('terminateChild() of a child whose restart failed (by the ref it had) removes it and stops the retries', async () => {
+    const dyn = track(await DynamicSupervisor.start({ maxRestarts: 10 }));
+    const a = stubborn('a');
+    const first = (await DynamicSupervisor.startChild(dyn, a.spec))!;
+    const b = (await DynamicSupervisor.startChild(dyn, worker('b')))!;
+    await exitChild(first, 'crash');
+    await a.attempt(2);
+    const terminated = DynamicSupervisor.terminateChild(dyn, first);
+    a.release(); // fails; the retry is queued behind the terminateChild call
+    await terminated;
+    await settled(dyn);
+    expect(a.attempts).to.equal(2);
+    expect(a.held).to.equal(undefined);
+    expect(refsOf(dyn)).to.deep.equal([b]);
+    expect(DynamicSupervisor.countChildren(dyn)).to.include({ specs: 1, active: 1 });
+    const error = await rejectionOf(DynamicSupervisor.terminateChild(dyn, first));
+    expect(error).to.be.instanceOf(ChildNotFoundError);
+  });
 
   it("stops its children and exits with 'shutdown' after more than maxRestarts restarts within maxSeconds", async () => {
     const dyn = track(await DynamicSupervisor.start({ maxRestarts: 1 }));

@@ -255,6 +255,17 @@ describe('exits', () => {
       expect(await GenServer.call(ref, 'wait', Promise.resolve())).to.equal('waited');
     });
 
+    it("from the parent ends a trapping child as the parent's exit would: terminate runs with the reason, no EXIT message", async () => {
+      const [parent] = await peer(true);
+      const s = bond(true);
+      const child = track((await GenServer.call(parent, 'spawn', s)) as ServerRef);
+      const exited = GenServer.awaitExit(child);
+      await GenServer.call(parent, 'exit', { target: child, reason: 'shutdown' });
+      expect(await exited).to.equal('shutdown');
+      expect(s.terminated).to.deep.equal(['shutdown']);
+      expect(s.exits).to.deep.equal([]);
+    });
+
     it('reaches a trapping server as an EXIT message: from is the sending server, or undefined outside any', async () => {
       const [ref, s] = await peer(true);
       const [sender] = await peer();

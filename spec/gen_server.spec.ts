@@ -257,6 +257,13 @@ describe('GenServer', () => {
       expect(GenServer.isAlive('nobody')).to.equal(false);
     });
 
+    it('whereis accepts a ref: the very same ref while the server lives, undefined once it has exited', async () => {
+      const ref = track(await Counter.start(0));
+      expect(GenServer.whereis(ref)).to.equal(ref);
+      await GenServer.stop(ref);
+      expect(GenServer.whereis(ref)).to.equal(undefined);
+    });
+
     it('isAlive is true while the server runs and false once it has exited', async () => {
       const ref = track(await Counter.start(0));
       expect(GenServer.isAlive(ref)).to.equal(true);

@@ -50,6 +50,12 @@ class Member extends GenServer<null> {
     return reply('ok', s);
   }
 
+  @handleCall('link')
+  linkTo(target: ServerRef, s: null) {
+    this.link(target);
+    return reply('ok', s);
+  }
+
   @handleCast('crash')
   crash(): never {
     throw new Error('member crashed');
@@ -185,6 +191,33 @@ describe('Registry with duplicate keys', () => {
     expect(called).to.equal(0);
   });
 
+  it('keeps duplicate registrations: keys() lists a key once per registration, and unregister() removes them all', async () => {
+    const reg = track(await Registry.start({ keys: 'duplicate' }));
+    const m = track(await Member.start({ reg, key: 'hello', value: 1 }));
+    expect(Registry.keys(reg, m)).to.deep.equal(['hello']);
+    await GenServer.call(m, 'register', { reg, key: 'hello', value: 2 });
+    await GenServer.call(m, 'register', { reg, key: 'world', value: 3 });
+    expect(Registry.keys(reg, m)).to.deep.equal(['hello', 'hello', 'world']);
+    expect(Registry.lookup(reg, 'hello')).to.deep.equal([
+      { ref: m, value: 1 },
+      { ref: m, value: 2 },
+    ]);
+    expect(Registry.count(reg)).to.equal(3);
+    await GenServer.call(m, 'unregister', { reg, key: 'hello' });
+    expect(Registry.keys(reg, m)).to.deep.equal(['world']);
+    expect(Registry.lookup(reg, 'hello')).to.deep.equal([]);
+    expect(Registry.count(reg)).to.equal(1);
+  });
+
+  it('keeps the order of the other entries when one server of a large group leaves', async () => {
+    const reg = track(await Registry.start({ keys: 'duplicate' }));
+    const members = [];
+    for (let i = 0; i < 5; i++) members.push(track(await Member.start({ reg, key: 'topic', value: i })));
+    await GenServer.stop(members[2]);
+    await GenServer.call(members[0], 'unregister', { reg, key: 'topic' });
+    expect(Registry.lookup(reg, 'topic').map((e) => e.value)).to.deep.equal([1, 3, 4]);
+  });
+
   it('refuses via names with an ArgumentError: a name must reach one server', async () => {
     const reg = track(await Registry.start({ keys: 'duplicate' }));
     expect(() => Registry.via(reg, 'topic')).to.throw(ArgumentError);
@@ -310,3 +343,62 @@ describe('Registry clean-up', () => {
   });
 });
 
+
+describe('Registry links', () => {
+  const track = trackServers();
+  const logs = captureLogs();
+
+  it('links a server to the registry when it registers, until its last key is unregistered', async () => {
+    const reg = track(await Registry.start({ keys: 'duplicate' }));
+    const m = track(await Member.start());
+    expect(GenServer.info(m).links).to.deep.equal([]);
+    await GenServer.call(m, 'register', { reg, key: 'a' });
+    await GenServer.call(m, 'register', { reg, key: 'b' });
+    expect(GenServer.info(m).links).to.deep.equal([reg]);
+    await GenServer.call(m, 'unregister', { reg, key: 'a' });
+    expect(GenServer.info(m).links).to.deep.equal([reg]);
+    await GenServer.call(m, 'unregister', { reg, key: 'b' });
+    expect(GenServer.info(m).links).to.deep.equal([]);
+    expect(GenServer.info(reg).links).to.deep.equal([]);
+  });
+
+  it('takes its registrants down when it crashes, with its reason, as in OTP (via-named servers too)', async () => {
+    const reg = track(await Registry.start({ keys: 'unique' }));
+    const m = track(await Member.start({ reg, key: 'alice' }));
+    const named = track(await Counter.start(0, { name: Registry.via(reg, 'counter') }));
+    const loner = track(await Member.start());
+    GenServer.exit(reg, 'kill');
+    expect(await GenServer.awaitExit(m)).to.equal('killed');
+    expect(await GenServer.awaitExit(named)).to.equal('killed');
+    expect(GenServer.isAlive(loner)).to.equal(true);
+  });
+
+  it('survives the crash of a registrant and removes its entries', async () => {
+    const reg = track(await Registry.start({ keys: 'duplicate' }));
+    const m = track(await Member.start({ reg, key: 'topic' }));
+    const other = track(await Member.start({ reg, key: 'topic' }));
+    GenServer.cast(m, 'crash');
+    expect(await GenServer.awaitExit(m)).to.be.instanceOf(Error);
+    await GenServer.getState(reg); // the registry has handled the exit signal
+    expect(GenServer.isAlive(reg)).to.equal(true);
+    expect(Registry.lookup(reg, 'topic').map((e) => e.ref)).to.deep.equal([other]);
+    expect(logs.filter((l) => l.level === 'warn'), 'no dropped EXIT message').to.deep.equal([]);
+  });
+
+  it("stops on GenServer.exit(reg, 'shutdown') from outside any server, taking its registrants with it", async () => {
+    const reg = track(await Registry.start({ keys: 'duplicate' }));
+    const m = track(await Member.start({ reg, key: 'topic' }));
+    GenServer.exit(reg, 'shutdown');
+    expect(await GenServer.awaitExit(reg)).to.equal('shutdown');
+    expect(await GenServer.awaitExit(m)).to.equal('shutdown');
+  });
+
+  it('keeps a link the server had made itself before it registered', async () => {
+    const reg = track(await Registry.start({ keys: 'unique' }));
+    const m = track(await Member.start());
+    await GenServer.call(m, 'link', reg);
+    await GenServer.call(m, 'register', { reg, key: 'a' });
+    await GenServer.call(m, 'unregister', { reg, key: 'a' });
+    expect(GenServer.info(m).links).to.deep.equal([reg]);
+  });
+});

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AlreadyStartedError, ArgumentError, ChildStartError, GenServer, ServerRef, Supervisor, type ChildSpec } from '../lib';
+import { AlreadyStartedError, ArgumentError, ChildStartError, GenServer, ServerRef, Supervisor, handleCall, reply, type ChildSpec } from '../lib';
 import { captureLogs, gate, rejectionOf, sleep, trackServers } from './support/helpers';
 import { events, exitChild, recordEvents, refOf, refsOf, settled, started, terminateReasons, worker } from './support/supervision';
 
@@ -8,6 +8,20 @@ import { events, exitChild, recordEvents, refOf, refsOf, settled, started, termi
 // Restart values and intensity: supervisor_restarts.spec.ts; management functions: supervisor_management.spec.ts.
 
 const abc = (): ChildSpec[] => [worker('a'), worker('b'), worker('c')];
+
+/** A server that starts a supervisor linked to it (its parent), and sends exit signals on request. */
+class Owner extends GenServer<null> {
+  @handleCall('startSupervisor')
+  startSupervisor(children: ChildSpec[], s: null) {
+    return reply(Supervisor.startLink(children), s);
+  }
+
+  @handleCall('exit')
+  exit({ target, reason }: { target: ServerRef; reason: unknown }, s: null) {
+    GenServer.exit(target, reason);
+    return reply('sent', s);
+  }
+}
 
 describe('Supervisor strategies', () => {
   const track = trackServers();
@@ -101,6 +115,42 @@ describe('Supervisor start and stop order', () => {
     expect(events).to.deep.equal(['stop c', 'stop b', 'stopped b', 'stop a']);
     expect([...terminateReasons.values()]).to.deep.equal(['shutdown', 'shutdown', 'shutdown']);
     expect(started.some((r) => GenServer.isAlive(r))).to.equal(false);
+  });
+});
+
+describe('Supervisor exit signals', () => {
+  const track = trackServers();
+  captureLogs();
+  recordEvents();
+
+  it("GenServer.exit(sup, 'shutdown') from outside any server stops its children in reverse order, then it exits 'shutdown'", async () => {
+    const sup = track(await Supervisor.start(abc()));
+    events.length = 0;
+    GenServer.exit(sup, 'shutdown');
+    expect(await GenServer.awaitExit(sup)).to.equal('shutdown');
+    expect(events).to.deep.equal(['stop c', 'stop b', 'stop a']);
+    expect([...terminateReasons.values()]).to.deep.equal(['shutdown', 'shutdown', 'shutdown']);
+    expect(started.some((r) => GenServer.isAlive(r))).to.equal(false);
+  });
+
+  it("GenServer.exit(sup, 'shutdown') from its parent does the same, as Process.exit(sup, :shutdown) does in OTP", async () => {
+    const owner = track(await Owner.start(null));
+    const sup = track((await GenServer.call(owner, 'startSupervisor', abc())) as ServerRef);
+    events.length = 0;
+    const exited = GenServer.awaitExit(sup);
+    await GenServer.call(owner, 'exit', { target: sup, reason: 'shutdown' });
+    expect(await exited).to.equal('shutdown');
+    expect(events).to.deep.equal(['stop c', 'stop b', 'stop a']);
+  });
+
+  it('ignores an exit signal from a server that is neither its parent nor its child, as OTP does', async () => {
+    const sup = track(await Supervisor.start(abc()));
+    const stranger = track(await Owner.start(null));
+    const before = refsOf(sup);
+    await GenServer.call(stranger, 'exit', { target: sup, reason: 'shutdown' });
+    await settled(sup);
+    expect(GenServer.isAlive(sup)).to.equal(true);
+    expect(refsOf(sup)).to.deep.equal(before);
   });
 });
 

@@ -144,6 +144,30 @@ describe('Supervisor restart intensity', () => {
     expect(logs.some((l) => l.level === 'error' && /child 'a' failed to restart/.test(l.message))).to.equal(true);
   });
 
+  it("under 'one_for_all', retries a failed restart with the whole group again: stops the children that came back, restarts all in order", async () => {
+    const failures = { left: 0 };
+    const sup = track(await Supervisor.start([worker('a'), flaky('b', failures), worker('c')], { strategy: 'one_for_all' }));
+    failures.left = 1;
+    events.length = 0;
+    await exitChild(refsOf(sup).a, 'crash');
+    await eventually('all three run again', () => Object.keys(refsOf(sup)).length === 3, 5000);
+    expect(events).to.deep.equal(['stop a', 'stop c', 'stop b', 'start a', 'start b', 'stop a', 'start a', 'start b', 'start c']);
+    expect(Object.values(refsOf(sup)).every((r) => GenServer.isAlive(r))).to.equal(true);
+    expect(started.filter((r) => GenServer.isAlive(r))).to.have.length(3);
+  });
+
+  it("under 'rest_for_one', retries a failed restart from the failed child onward", async () => {
+    const failures = { left: 0 };
+    const sup = track(await Supervisor.start([worker('a'), flaky('b', failures), worker('c')], { strategy: 'rest_for_one' }));
+    const { a } = refsOf(sup);
+    failures.left = 1;
+    events.length = 0;
+    await exitChild(refsOf(sup).b, 'crash');
+    await eventually('b and c run again', () => Object.keys(refsOf(sup)).length === 3, 5000);
+    expect(events).to.deep.equal(['stop b', 'stop c', 'start b', 'start b', 'start c']);
+    expect(refsOf(sup).a).to.equal(a);
+  });
+
   it('counts failed restarts towards the intensity, and gives up when they keep failing', async () => {
     const failures = { left: 0 };
     const sup = track(await Supervisor.start([flaky('a', failures), worker('b')]));

@@ -5,6 +5,7 @@ import { eventLoopCheap, eventLoopSlow } from './event_loop';
 import { idleHeap } from './idle_heap';
 import { observerOpen } from './observer_open';
 import { queuedCasts } from './queued_casts';
+import { registryExits } from './registry_exits';
 import { sequentialCalls } from './sequential_calls';
 import { startStop } from './start_stop';
 
@@ -19,5 +20,6 @@ export const workloads: readonly Workload[] = [
   idleHeap,
   eventLoopCheap,
   eventLoopSlow,
+  registryExits,
   observerOpen,
 ];

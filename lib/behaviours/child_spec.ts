@@ -2,9 +2,11 @@ import { ArgumentError, StopTimeoutError } from '../errors';
 import { noProc, processFor, stop, type ServerTarget } from './client';
 import { context } from '../process/context';
 import { link, unlink } from '../process/links';
+import { ViaName } from '../process/names';
 import type { Process } from '../process/process';
 import { PROC, ServerRef } from '../process/ref';
 import { performance } from 'node:perf_hooks';
+import { inspect } from 'node:util';
 
 export type Restart = 'permanent' | 'transient' | 'temporary';
 export type Shutdown = number | 'brutal_kill' | 'infinity';
@@ -47,6 +49,27 @@ export function defaultChildSpec(cls: { name: string; startLink(arg?: unknown): 
     shutdown: 5000,
     type: 'worker',
   };
+}
+
+/**
+ * The child id a named supervisor or registry gets by default, so that two of them under one parent
+ * differ: a string name itself, a class's name, a via name as `via('rooms', 'lobby')`. Without a
+ * name, `fallback` (the kind: 'Supervisor'...). `childIdFor(Registry.via('names', 'a'), 'Registry')`.
+ */
+export function childIdFor(name: unknown, fallback: string): string {
+  if (typeof name === 'string' && name.length > 0) return name;
+  if (typeof name === 'function' && typeof name.name === 'string' && name.name.length > 0) return name.name;
+  if (name instanceof ViaName) return `via(${name.label}, ${describeKey(name.key)})`;
+  return fallback;
+}
+
+/** A via key as an id part; a key whose inspection throws (a revoked Proxy...) still gets one. */
+function describeKey(key: unknown): string {
+  try {
+    return inspect(key, { depth: 2, breakLength: Infinity });
+  } catch {
+    return `<${typeof key}>`;
+  }
 }
 
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];

@@ -139,8 +139,9 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   });
 }
 
-export function whereis<S = unknown>(name: string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName): ServerRef<S> | undefined {
-  const proc = whereisProcess(name);
+export function whereis<S = unknown>(name: ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName): ServerRef<S> | undefined {
+  // A ref is its own address, as a pid is in Elixir's GenServer.whereis/1: itself while it lives.
+  const proc = name instanceof ServerRef ? name[PROC] : whereisProcess(name);
   return proc !== undefined && proc.status !== DEAD ? (proc.ref as ServerRef<S>) : undefined;
 }
 
@@ -159,7 +160,9 @@ export function exit(server: ServerTarget, reason: unknown): void {
   const proc = processFor(server);
   if (proc === undefined || proc.status === DEAD) return;
   if (reason === 'kill') proc.kill();
-  else proc.exitSignal(undefined, reason, context.current?.ref);
+  // The sender is the signal's origin, as in OTP, so a trapping server's parent is recognised:
+  // exit(child, reason) from the parent makes it terminate, like the parent's own exit.
+  else proc.exitSignal(context.current, reason);
 }
 
 export function cancelTimer(timer: TimerRef): boolean {

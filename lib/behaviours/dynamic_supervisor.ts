@@ -1,4 +1,4 @@
-import { checkIntensity, checkOptionKeys, shouldRestart, shutdownChild, startChildAs, stateOfServer, toChildSpec, unwrap, type ChildSpec, type ChildSpecInput, type FullChildSpec, type RestartIntensity } from './child_spec';
+import { checkIntensity, checkOptionKeys, childIdFor, shouldRestart, shutdownChild, startChildAs, stateOfServer, toChildSpec, unwrap, type ChildSpec, type ChildSpecInput, type FullChildSpec, type RestartIntensity } from './child_spec';
 import { call, type ServerTarget } from './client';
 import { handleCall, handleInfo, init, terminate } from '../decorators';
 import { ArgumentError, ChildNotFoundError, ChildStartError, MaxChildrenError, describeReason } from '../errors';
@@ -15,7 +15,9 @@ import { countChildren, type ChildCounts, type ChildInfo, type SupervisorView } 
 
 /** Options of `DynamicSupervisor.start`. */
 export interface DynamicSupervisorOptions {
-  /** `startChild` beyond this many running children rejects with `MaxChildrenError`. Default Infinity. */
+  /** Accepted for Elixir's sake: 'one_for_one' is the only strategy (and the default). */
+  strategy?: 'one_for_one';
+  /** `startChild` beyond this many children (running or being restarted) rejects with `MaxChildrenError`. Default Infinity. */
   maxChildren?: number;
   /** Default 3 restarts within maxSeconds 5. */
   maxRestarts?: number;
@@ -29,20 +31,25 @@ interface Child {
 }
 
 interface DynamicState {
-  /** Keyed by the child's process, for O(1) exits among very many children. */
+  /**
+   * Keyed by the child's process, for O(1) exits among very many children. A child being restarted
+   * stays under the process that exited (ref 'restarting'), as in OTP: counted, listed, and
+   * terminateChild(thatRef) stops its retries.
+   */
   children: Map<Process, Child>;
-  /** Children whose restart failed, waiting for a retry. */
-  restarting: Set<Child>;
   maxChildren: number;
   intensity: RestartIntensity;
 }
 
-const OPTION_KEYS = ['maxChildren', 'maxRestarts', 'maxSeconds', 'name'];
+const OPTION_KEYS = ['strategy', 'maxChildren', 'maxRestarts', 'maxSeconds', 'name'];
 const RETRY = '$dynamic_supervisor:retry';
 
 function checkOptions(options: unknown): DynamicSupervisorOptions {
   if (options === undefined) return {};
   const o = checkOptionKeys(options, OPTION_KEYS, '{ maxChildren: 1000 }');
+  if (o.strategy !== undefined && o.strategy !== 'one_for_one') {
+    throw new ArgumentError('options.strategy', o.strategy, "'one_for_one', the only strategy of a DynamicSupervisor (use a Supervisor for the others)");
+  }
   if (o.maxChildren !== undefined && !(typeof o.maxChildren === 'number' && o.maxChildren >= 0 && (Number.isInteger(o.maxChildren) || o.maxChildren === Infinity))) {
     throw new ArgumentError('options.maxChildren', o.maxChildren, 'a whole number >= 0 or Infinity');
   }
@@ -83,9 +90,9 @@ export class DynamicSupervisor {
     return startDynamic(options, true);
   }
 
-  /** A child spec for running it under a Supervisor: `[DynamicSupervisor, options]`. */
+  /** A child spec for running it under a Supervisor: `[DynamicSupervisor, options]`; id from `options.name` as for a Supervisor, else 'DynamicSupervisor'. */
   static childSpec(options?: DynamicSupervisorOptions): ChildSpec {
-    const id = typeof options?.name === 'string' ? options.name : 'DynamicSupervisor';
+    const id = childIdFor(options?.name, 'DynamicSupervisor');
     return { id, start: () => DynamicSupervisor.startLink(options), type: 'supervisor', shutdown: 'infinity', restart: 'permanent' };
   }
 
@@ -98,21 +105,22 @@ export class DynamicSupervisor {
     }
   }
 
-  /** Stops a child by its ref. Rejects with `ChildNotFoundError` if it is not a child. */
+  /**
+   * Stops a child by its ref, and forgets it. A child whose restart failed is known by the ref it had
+   * when it exited: this ends its retries. Rejects with `ChildNotFoundError` if it is not a child.
+   */
   static terminateChild(sup: ServerTarget, child: ServerRef): Promise<void> {
     return unwrap(call(sup, 'terminateChild', child, Infinity));
   }
 
-  /** `[{ id: undefined, ref, type }]`. Synchronous. */
+  /** `[{ id: undefined, ref | 'restarting', type }]`. Synchronous. */
   static whichChildren(sup: ServerTarget): ChildInfo[] {
-    const state = stateOf(sup);
-    return [...state.children.values(), ...state.restarting].map((c) => ({ id: undefined, ref: c.ref, type: c.spec.type }));
+    return Array.from(stateOf(sup).children.values(), (c) => ({ id: undefined, ref: c.ref, type: c.spec.type }));
   }
 
-  /** `{ specs, active, supervisors, workers }`. Synchronous. */
+  /** `{ specs, active, supervisors, workers }`; a child being restarted is a spec, not active. Synchronous. */
   static countChildren(sup: ServerTarget): ChildCounts {
-    const state = stateOf(sup);
-    return countChildren([...state.children.values(), ...state.restarting]);
+    return countChildren(stateOf(sup).children.values());
   }
 }
 
@@ -125,12 +133,12 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
   @init
   setup(options: DynamicSupervisorOptions): DynamicState {
     this.trapExits(true);
-    return { children: new Map(), restarting: new Set(), maxChildren: options.maxChildren ?? Infinity, intensity: checkIntensity(options) };
+    return { children: new Map(), maxChildren: options.maxChildren ?? Infinity, intensity: checkIntensity(options) };
   }
 
   @handleCall('startChild')
   async startChildCall(spec: FullChildSpec, state: DynamicState) {
-    if (state.children.size + state.restarting.size >= state.maxChildren) {
+    if (state.children.size >= state.maxChildren) {
       return reply({ error: new MaxChildrenError(this.self, state.maxChildren) }, state);
     }
     try {
@@ -147,29 +155,36 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
     const child = ref instanceof ServerRef ? state.children.get(ref[PROC]) : undefined;
     if (child === undefined) return reply({ error: new ChildNotFoundError(this.self, ref) }, state);
     state.children.delete(ref[PROC]);
-    await shutdownChild(this.proc, ref, child.spec.shutdown);
+    // A restarting child has nothing running; its queued retry will find it gone.
+    if (child.ref instanceof ServerRef) await shutdownChild(this.proc, child.ref, child.spec.shutdown);
     return reply({ ok: undefined }, state);
   }
 
   @handleInfo('EXIT')
   async childExited({ from, reason }: ExitMessage, state: DynamicState) {
-    const proc = from instanceof ServerRef ? from[PROC] : undefined;
-    const child = proc && state.children.get(proc);
-    if (proc === undefined || child === undefined) return noreply(state);
-    state.children.delete(proc);
-    if (!shouldRestart(child.spec.restart, reason, isCleanReason(reason))) return noreply(state);
+    // Sent outside any server: by the code that owns it, as OTP's parent (see Supervisor).
+    if (from === undefined) return stop(reason, state);
+    const proc = from[PROC];
+    const child = state.children.get(proc);
+    if (child === undefined || child.ref !== from) return noreply(state);
+    if (!shouldRestart(child.spec.restart, reason, isCleanReason(reason))) {
+      state.children.delete(proc);
+      return noreply(state);
+    }
     if (state.intensity.add()) return this.tooManyRestarts(state, reason);
-    await this.restart(child, state);
+    await this.restart(proc, child, state);
     return noreply(state);
   }
 
+  /** A restart that failed is tried again, one message per child (payload: the ref that exited). */
   @handleInfo(RETRY)
-  async retry(_: void, state: DynamicState) {
-    if (state.restarting.size === 0) return noreply(state);
+  async retry(ref: ServerRef, state: DynamicState) {
+    const exited = ref[PROC];
+    const child = state.children.get(exited);
+    // terminateChild may have removed it meanwhile.
+    if (child === undefined || child.ref !== 'restarting') return noreply(state);
     if (state.intensity.add()) return this.tooManyRestarts(state, 'restart failed');
-    const waiting = [...state.restarting];
-    state.restarting.clear();
-    for (const child of waiting) await this.restart(child, state);
+    await this.restart(exited, child, state);
     return noreply(state);
   }
 
@@ -182,19 +197,25 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
     await Promise.all(children.map((c) => (c.ref instanceof ServerRef ? shutdownChild(this.proc, c.ref, c.spec.shutdown) : undefined)));
   }
 
-  private async restart(child: Child, state: DynamicState): Promise<void> {
+  /**
+   * Starts `child` again. Meanwhile it stays where it was, under the process that exited, as
+   * 'restarting'; it moves under its new process once that runs, and waits for a retry if it fails.
+   */
+  private async restart(exited: Process, child: Child, state: DynamicState): Promise<void> {
+    child.ref = 'restarting';
+    let ref: ServerRef | undefined;
     try {
-      const ref = await startChildAs(this.proc, child.spec);
-      if (ref !== undefined) state.children.set(ref[PROC], { spec: child.spec, ref });
+      ref = await startChildAs(this.proc, child.spec);
     } catch (error) {
       logger().error(`${this.self} (DynamicSupervisor): child '${child.spec.id}' failed to restart: ${describeReason(error)}`, {
         supervisor: this.self,
         reason: error,
       });
-      child.ref = 'restarting';
-      if (state.restarting.size === 0) GenServer.send(this.self, RETRY);
-      state.restarting.add(child);
+      GenServer.send(this.self, RETRY, exited.ref);
+      return;
     }
+    state.children.delete(exited);
+    if (ref !== undefined) state.children.set(ref[PROC], { spec: child.spec, ref });
   }
 
   private tooManyRestarts(state: DynamicState, reason: unknown) {

@@ -47,8 +47,11 @@ function own(server: GenServer<unknown>, method: string): Process {
 export abstract class GenServer<State = unknown, P extends Protocol = Protocol> {
   /** This server's own ref (set before `@init` runs). */
   declare readonly self: ServerRef<this>;
-  /** Phantom: the state type, for typed handlers. */
-  declare readonly __state?: State;
+  /**
+   * Phantom: the state type, for typed handlers. Boxed in a tuple so that a state type that
+   * includes `undefined` keeps it when inferred (an optional property's own type would drop it).
+   */
+  declare readonly __state?: readonly [state: State];
   /** Phantom: what the server accepts, for typed clients and handlers. */
   declare readonly [PROTOCOL]?: P;
 
@@ -103,7 +106,8 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
 
   /**
    * The ref registered under `name`, or `undefined`. A `@singleton` class's ref carries the class's
-   * type; for another name, say it: `GenServer.whereis<Counter>('my_counter')`.
+   * type; for another name, say it: `GenServer.whereis<Counter>('my_counter')`. Given a ref, returns
+   * that ref while its server lives (`undefined` once it has exited), as Elixir's `whereis(pid)`.
    */
   static whereis: typeof client.whereis = client.whereis;
 
@@ -116,7 +120,10 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
   /**
    * Sends an exit signal. `'kill'` ends the server at once without `terminate` (reason `'killed'`);
    * any other reason kills a server that does not trap exits ('normal' is ignored), and reaches a
-   * trapping server as `@handleInfo('EXIT')` with `{ from, reason }`.
+   * trapping server as `@handleInfo('EXIT')` with `{ from, reason }` — except from its parent (the
+   * server that startLinked it), which makes it terminate with `reason`, running `terminate`.
+   * A Supervisor or DynamicSupervisor also stops, children first, on a signal sent outside any server:
+   * `GenServer.exit(sup, 'shutdown')`.
    */
   static exit: (server: client.ServerTarget, reason: unknown) => void = client.exit;
 

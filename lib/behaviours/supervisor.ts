@@ -1,5 +1,6 @@
 import {
   checkIntensity,
+  childIdFor,
   checkOptionKeys,
   shouldRestart,
   stateOfServer,
@@ -122,10 +123,14 @@ export class Supervisor {
     return startSupervisor(children, options, true);
   }
 
-  /** A child spec for a nested supervisor: `[Supervisor, [children, options]]`; type 'supervisor', shutdown 'infinity'. */
+  /**
+   * A child spec for a nested supervisor: `[Supervisor, [children, options]]`; type 'supervisor',
+   * shutdown 'infinity'. Id: from `options.name` (a string itself, a class's name, a via name as
+   * `via('names', 'key')`), else 'Supervisor'.
+   */
   static childSpec(arg?: unknown): ChildSpec {
     const [children, options] = (Array.isArray(arg) ? arg : [[], undefined]) as [readonly ChildSpecInput[], SupervisorOptions | undefined];
-    const id = typeof options?.name === 'string' ? options.name : 'Supervisor';
+    const id = childIdFor(options?.name, 'Supervisor');
     return { id, start: () => Supervisor.startLink(children, options), type: 'supervisor', shutdown: 'infinity', restart: 'permanent' };
   }
 
@@ -193,6 +198,11 @@ export class SupervisorServer extends GenServer<SupervisorState> {
 
   @handleInfo('EXIT')
   async childExited({ from, reason }: ExitMessage, state: SupervisorState) {
+    // Sent outside any server (GenServer.exit(sup, 'shutdown')): by the code that owns the tree,
+    // which stands for OTP's parent process. Stop as the parent's exit makes it: children first.
+    // (The parent server's own signal never gets here: the runtime turns it into a stop.)
+    if (from === undefined) return stop(reason, state);
+    // Neither a child nor the parent: ignored, as OTP's supervisor does.
     const child = state.children.find((c) => c.ref === from);
     if (child === undefined) return noreply(state);
     if (!shouldRestart(child.spec.restart, reason, isCleanReason(reason))) {
@@ -202,25 +212,18 @@ export class SupervisorServer extends GenServer<SupervisorState> {
     }
     if (state.intensity.add()) return this.tooManyRestarts(state, child, reason);
     child.ref = undefined;
-    const group = this.groupOf(child, state);
-    for (const c of [...group].reverse()) {
-      if (c !== child && c.ref instanceof ServerRef) {
-        await shutdownChild(this.proc, c.ref, c.spec.shutdown);
-        c.ref = undefined;
-      }
-    }
-    // Temporary siblings stopped with the group are never restarted.
-    const restart = group.filter((c) => c === child || c.spec.restart !== 'temporary');
-    state.children = state.children.filter((c) => !group.includes(c) || restart.includes(c));
-    await this.startGroup(restart);
+    await this.startGroup(await this.stopGroup(this.groupOf(child, state), child, state));
     return noreply(state);
   }
 
   @handleInfo(RETRY)
   async retry(ids: string[], state: SupervisorState) {
-    const group = state.children.filter((c) => ids.includes(c.spec.id) && c.ref === 'restarting');
-    if (group.length === 0) return noreply(state);
-    if (state.intensity.add()) return this.tooManyRestarts(state, group[0], 'restart failed');
+    const waiting = state.children.filter((c) => ids.includes(c.spec.id) && c.ref === 'restarting');
+    if (waiting.length === 0) return noreply(state);
+    if (state.intensity.add()) return this.tooManyRestarts(state, waiting[0], 'restart failed');
+    // As in OTP: one_for_all tries the whole group again, stopping the children that did come back;
+    // rest_for_one and one_for_one go on from the child that failed.
+    const group = state.strategy === 'one_for_all' ? await this.stopGroup([...state.children], undefined, state) : waiting;
     await this.startGroup(group);
     return noreply(state);
   }
@@ -281,6 +284,22 @@ export class SupervisorServer extends GenServer<SupervisorState> {
     if (state.strategy === 'one_for_one') return [child];
     if (state.strategy === 'one_for_all') return [...state.children];
     return state.children.slice(state.children.indexOf(child));
+  }
+
+  /**
+   * Stops the running children of `group` in reverse start order, and drops its temporary ones
+   * (never restarted) except `exited`, the child whose exit set this off. Returns those to restart.
+   */
+  private async stopGroup(group: Child[], exited: Child | undefined, state: SupervisorState): Promise<Child[]> {
+    for (const c of [...group].reverse()) {
+      if (c.ref instanceof ServerRef) {
+        await shutdownChild(this.proc, c.ref, c.spec.shutdown);
+        c.ref = undefined;
+      }
+    }
+    const restart = group.filter((c) => c === exited || c.spec.restart !== 'temporary');
+    state.children = state.children.filter((c) => !group.includes(c) || restart.includes(c));
+    return restart;
   }
 
   /** Starts children in order; a failure marks it and the rest 'restarting' and retries later. */

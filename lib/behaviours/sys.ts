@@ -47,7 +47,9 @@ function system(server: ServerTarget, tag: string, payload: unknown, timeout: nu
 }
 
 /** A ref, class or typed via name whose server's state has type `S` (inferred from the class's `GenServer<S>`). */
-type StateTarget<S> = ServerRef<{ readonly __state?: S }> | ViaName<{ readonly __state?: S }> | (abstract new (...args: never[]) => { readonly __state?: S });
+type StateTarget<S> = ServerRef<StateCarrier<S>> | ViaName<StateCarrier<S>> | (abstract new (...args: never[]) => StateCarrier<S>);
+/** What a server type carries its state type in (see `GenServer.__state`). */
+type StateCarrier<S> = { readonly __state?: readonly [state: S] };
 /** The state type `fn` works on: the server's declared state, or what `fn` says for an untyped server. */
 type Known<S, F> = unknown extends S ? F : S;
 

@@ -2,7 +2,7 @@
 // Compile-only (see expect_type.ts). Each `@ts-expect-error` names the mistake it stands for.
 import { GenServer, type From, type ServerRef } from '../../lib';
 import { expectType } from './expect_type';
-import { Counter, CounterSingleton, LoudCounter, Machine, StateOnly, Untyped, type Phase } from './fixtures';
+import { Counter, CounterSingleton, LoudCounter, Machine, MaybeCount, StateOnly, Untyped, type Phase } from './fixtures';
 
 export async function typedCalls(ref: ServerRef<Counter>): Promise<void> {
   // ---- positive: the reply type is inferred from the protocol ----------------------------------
@@ -119,6 +119,9 @@ export async function introspection(ref: ServerRef<Counter>, machine: ServerRef<
   expectType<Promise<number>>()(GenServer.replaceState(ref, (n) => n + 1));
   expectType<Promise<string>>()(GenServer.replaceState(loose, (s: string) => s.trim()));
   // ---- negative ---------------------------------------------------------------------------------
+  // A state type that includes undefined keeps it.
+  expectType<Promise<number | undefined>>()(GenServer.getState(null as unknown as ServerRef<MaybeCount>));
+  expectType<Promise<number | undefined>>()(GenServer.replaceState(null as unknown as ServerRef<MaybeCount>, () => undefined));
   // @ts-expect-error replaceState's function must keep the state's type
   void GenServer.replaceState(ref, (n) => `${n}`);
   // @ts-expect-error the state is a number, not a string

@@ -112,6 +112,19 @@ export class StateOnly extends GenServer<string[]> {
   }
 }
 
+/** A state that may be undefined: `undefined` stays part of the state type (init may return it). */
+export class MaybeCount extends GenServer<number | undefined> {
+  @init
+  setup(start?: number) {
+    return start;
+  }
+
+  @handleCast('clear')
+  clear() {
+    return noreply(undefined);
+  }
+}
+
 /** Declares nothing: every tag is accepted, payloads and replies are `unknown`. */
 export class Untyped extends GenServer {
   @handleCall('anything')

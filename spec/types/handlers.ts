@@ -73,11 +73,26 @@ export class ValidLiterals extends GenServer<Phase, { casts: { go: void; rest: v
   @handleCast('rest') rest(_: void, phase: Phase) { return phase === 'busy' ? noreply('idle') : stop('normal', phase); }
 }
 
-/** A server that declares nothing: any payload type, any tag, unchecked returns (as before). */
+/** A server that declares nothing: any payload type, any tag, any state and reply in its returns. */
 export class ValidUntyped extends GenServer {
   @handleCall('whatever') whatever(payload: { deep: string[] }, state: unknown, from: object) { return reply([payload, from], state); }
-  @handleCast('bad') bad() { return 'not a Return: a run-time crash, not a compile error' as unknown; }
+  @handleCast('anything') anything(payload: unknown) { return noreply(payload); }
+  @handleInfo quiet() { return stop('normal', null); }
   @init setup(arg: Map<string, number>) { return arg; }
+  @terminate cleanup() {}
+}
+
+/** A server that declares its State and no protocol: tags and payloads free, returns checked. */
+export class ValidStateOnly extends GenServer<number> {
+  @init setup(start: number) { return start; }
+  @handleCall('add') add(n: number, state: number) { return reply(`any reply: ${n}`, state + n); }
+  @handleCall('defer') defer(_: void, state: number, from: From) { GenServer.reply(from, 'later'); return noreply(state); }
+  @handleCall('quit') async quit(_: void, state: number) { return stop('normal', state, { bye: true }); }
+  @handleCast reset() { return noreply(0); }
+  @handleCast('halt') halt(_: void, state: number) { return stop('normal', state); }
+  @handleInfo('tick') async tick(_: void, state: number) { return noreply(state + 1); }
+  @handleContinue('warm') warm(_: unknown, state: number) { return noreply(state); }
+  @terminate cleanup(_reason: unknown, _state: number) { return 'ignored'; }
 }
 
 // ---- negative: each line below fails to compile ---------------------------------------------------
@@ -192,4 +207,65 @@ export class InitUndeclared extends GenServer<number, { calls: { get: [void, num
 export class InitUndeclaredWrongState extends GenServer<number, { calls: { get: [void, number] } }> {
   // @ts-expect-error init returning a state of the wrong type, even with no `init` declared
   @init setup(start: { from: number }) { return noreply(`${start.from}`); }
+}
+
+// ---- no protocol: the returns are still checked --------------------------------------------------
+
+export class StateOnlyWrongReturns extends GenServer<number> {
+  // @ts-expect-error a call handler returning a plain value instead of reply(value, state)
+  @handleCall('get') get(_: void, state: number) { return state; }
+  // @ts-expect-error a call handler returning nothing
+  @handleCall('poke') poke(_: void, state: number) { void state; }
+  // @ts-expect-error an async call handler resolving to a plain value
+  @handleCall('load') async load(_: void, state: number) { return state * 2; }
+  // @ts-expect-error reply() from a cast handler
+  @handleCast('reset') reset(_: void, state: number) { return reply(0, state); }
+  // @ts-expect-error a cast handler returning nothing
+  @handleCast('log') log(line: string) { console.log(line); }
+  // @ts-expect-error an info handler returning a plain value
+  @handleInfo('tick') tick(_: void, state: number) { return state + 1; }
+  // @ts-expect-error reply() from an info handler
+  @handleInfo('note') note(_: string, state: number) { return reply(state, state); }
+  // @ts-expect-error stop() with a reply from a cast: nobody would receive it
+  @handleCast('quit') quit(_: void, state: number) { return stop('normal', state, 'bye'); }
+  // @ts-expect-error a continue handler returning nothing
+  @handleContinue('warm') warm() {}
+  // @ts-expect-error a bare cast handler returning a plain value
+  @handleCast clear() { return 0; }
+}
+
+export class StateOnlyWrongStates extends GenServer<number> {
+  // @ts-expect-error a new state of the wrong type in reply()
+  @handleCall('get') get(_: void, state: number) { return reply(state, `${state}`); }
+  // @ts-expect-error a new state of the wrong type in noreply()
+  @handleCast('reset') reset() { return noreply('zero'); }
+  // @ts-expect-error a new state of the wrong type in stop()
+  @handleInfo('tick') tick() { return stop('normal', [0]); }
+  // @ts-expect-error a state parameter of the wrong type
+  @handleCast('set') set(n: number, state: string) { return noreply(n + state.length); }
+}
+
+export class StateOnlyWrongInit extends GenServer<number> {
+  // @ts-expect-error init returning a state of the wrong type
+  @init setup(start: string) { return start; }
+}
+
+export class StateOnlyInitReturnsNothing extends GenServer<number> {
+  // @ts-expect-error init returning nothing where the state is a number
+  @init setup(start: number) { void start; }
+}
+
+/** init may return noreply with options, or a promise of it. */
+export class ValidStateOnlyInit extends GenServer<number> {
+  @init async setup(start: string) { return noreply(start.length, { timeout: 100, continue: 'warm' }); }
+}
+
+/** A server that declares nothing: any state, any reply, but still a reply/noreply/stop. */
+export class UntypedWrongReturns extends GenServer {
+  // @ts-expect-error a call handler returning a plain value
+  @handleCall('get') get(_: unknown, state: unknown) { return state; }
+  // @ts-expect-error reply() from a cast handler
+  @handleCast('reset') reset(_: unknown, state: unknown) { return reply(0, state); }
+  // @ts-expect-error an info handler returning nothing
+  @handleInfo('tick') tick() {}
 }
