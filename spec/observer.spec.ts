@@ -15,7 +15,7 @@ import {
   type ServerRef,
 } from '../lib';
 import { APP_JS } from '../lib/observer/assets/app_js';
-import { liveProcesses } from '../lib/process/table';
+import { liveCount } from '../lib/process/table';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
 class Worker extends GenServer<{ n: number; secret: string }> {
@@ -348,12 +348,12 @@ describe('Observer', () => {
 
   describe('the runtime with no observer', () => {
     it('forgets servers that exit (the process table holds only live ones)', async () => {
-      const before = liveProcesses().size;
+      const before = liveCount();
       const refs = [];
       for (let i = 0; i < 20; i++) refs.push(await Worker.start({ n: 0, secret: '' }));
-      expect(liveProcesses().size).to.equal(before + 20);
+      expect(liveCount()).to.equal(before + 20);
       for (const ref of refs) await GenServer.stop(ref);
-      expect(liveProcesses().size).to.equal(before);
+      expect(liveCount()).to.equal(before);
     });
   });
 

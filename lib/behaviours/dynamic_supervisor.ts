@@ -242,17 +242,13 @@ export function dynamicSupervisorView(proc: Process, limit = Infinity): Supervis
     if (children.length >= limit) break;
     children.push(c);
   }
-  for (const c of state.restarting) {
-    if (children.length >= limit) break;
-    children.push(c);
-  }
   return {
     kind: 'DynamicSupervisor',
     strategy: 'one_for_one',
     maxRestarts,
     maxSeconds,
     restarts: total,
-    childCount: state.children.size + state.restarting.size,
+    childCount: state.children.size,
     children: children.map((c) => ({ id: undefined, ref: c.ref, type: c.spec.type, restart: c.spec.restart, restarts: 0 })),
   };
 }

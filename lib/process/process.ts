@@ -65,6 +65,10 @@ export class Process implements Runnable {
   exitWaiters: ((reason: unknown) => void)[] | undefined = undefined;
   /** @internal */
   lastMessage: Message | undefined = undefined;
+  /** @internal Neighbours in the table of live processes (table.ts): an intrusive list, no Set. */
+  prevLive: Process | undefined = undefined;
+  /** @internal */
+  nextLive: Process | undefined = undefined;
 
   constructor(
     readonly server: object,
