@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ArgumentError } from '../errors';
+import { logger } from '../logger';
 import { ActionError, kill, restartChild, setTrace, stopServer } from './actions';
 import { APP_JS } from './assets/app_js';
 import { PAGE_HTML } from './assets/page_html';
@@ -109,6 +110,14 @@ export async function startObserver(options?: ObserverOptions): Promise<RunningO
   const startedAt = Date.now();
 
   const tick = (): void => {
+    // The sampler runs on a timer: nothing it meets (a hostile state, a bug) may end the Node process.
+    try {
+      broadcast();
+    } catch (error) {
+      logger().warn(`Observer: a sample failed and was skipped: ${error instanceof Error ? error.message : String(error)}`, { error });
+    }
+  };
+  const broadcast = (): void => {
     const point = feed.sample();
     if (clients.size === 0) return;
     const tree = JSON.stringify(feed.tree);
@@ -117,7 +126,14 @@ export async function startObserver(options?: ObserverOptions): Promise<RunningO
     const event = { node, generation: feed.generation, point, tree: tree !== lastTree ? feed.tree : undefined, log };
     lastTree = tree;
     const frame = `event: sample\ndata: ${JSON.stringify(event)}\n\n`;
-    for (const res of clients) res.write(frame);
+    for (const res of clients) {
+      // A page that stopped reading (a tab in the background of a stalled machine) is dropped
+      // instead of buffering frames without bound; its EventSource reconnects when it can.
+      if (res.writableLength > 4 * 1024 * 1024) {
+        clients.delete(res);
+        res.destroy();
+      } else res.write(frame);
+    }
   };
   feed.sample();
   logSeq = 0;
