@@ -214,13 +214,21 @@ export async function startObserver(options?: ObserverOptions): Promise<RunningO
     req.on('close', () => clients.delete(res));
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(s.port, s.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(s.port, s.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // No port (EADDRINUSE…): leave nothing behind, neither the sampler's timer nor the log listener.
+    clearInterval(timer);
+    feed.close();
+    tap.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const shownHost = s.host.includes(':') ? `[${s.host}]` : s.host;
   const base = `http://${shownHost}:${port}/`;
