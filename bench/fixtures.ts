@@ -18,6 +18,13 @@ export class Counter extends GenServer<number> {
     return noreply(n + k);
   }
 
+  /** `get` as an async handler that awaits once: where the running server is tracked across awaits (context.ts), it runs tracked. */
+  @handleCall('aget')
+  async aget(_: unknown, n: number) {
+    await undefined;
+    return reply(n, n);
+  }
+
   /** Answers once `gate` settles; meanwhile the mailbox fills (see workloads/held_mailbox.ts). */
   @handleCall('hold')
   async hold(gate: Promise<void>, n: number) {

@@ -1,18 +1,46 @@
-import { inspect } from 'node:util';
+import { inspect, type InspectOptions } from 'node:util';
 
 /**
  * Describes a server the way the caller named it: a ref prints as `#ServerRef<Counter.3>`,
  * a name string as `'my_counter'`, a class as its class name.
  */
 export function describeServer(server: unknown): string {
-  if (typeof server === 'string') return `'${server}'`;
-  if (typeof server === 'function') return (server as { name?: string }).name || 'anonymous class';
-  return String(server);
+  try {
+    if (typeof server === 'string') return `'${server}'`;
+    if (typeof server === 'function') return (server as { name?: string }).name || 'anonymous class';
+    return String(server);
+  } catch {
+    return safeInspect(server);
+  }
+}
+
+/**
+ * `util.inspect`, guarded: user values are printed from inside the scheduler, where a custom inspect
+ * that throws or a revoked Proxy must not escape. Such a value prints as UNINSPECTABLE.
+ */
+export function safeInspect(value: unknown, options: InspectOptions = { depth: 2, breakLength: Infinity }): string {
+  try {
+    return inspect(value, options);
+  } catch {
+    return UNINSPECTABLE;
+  }
+}
+
+/** What a value that cannot be printed (its inspect throws, a revoked Proxy) prints as. */
+export const UNINSPECTABLE = '<uninspectable value>';
+
+/** `value instanceof Error`, false for a value whose prototype cannot even be read (a revoked Proxy). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
 }
 
 /** Prints any value briefly for an error message: `abc (string)`, `{ a: 1 }`. */
 export function describeValue(value: unknown): string {
-  const shown = inspect(value, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200 });
+  const shown = safeInspect(value, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200 });
   return typeof value === 'object' || typeof value === 'function' ? shown : `${shown} (${typeof value})`;
 }
 
@@ -26,11 +54,22 @@ export class GenServerError extends Error {
 
 /** A call got no reply within its timeout. The server keeps running; a late reply is dropped. */
 export class CallTimeoutError extends GenServerError {
-  constructor(readonly server: unknown, readonly tag: string, readonly timeout: number) {
+  constructor(
+    readonly server: unknown,
+    readonly tag: string,
+    readonly timeout: number,
+    /** The tag of the async handler the server was still busy with, its call not yet taken; if any. */
+    readonly busyWith?: string,
+  ) {
     super(
       `Call '${tag}' to ${describeServer(server)} got no reply within ${timeout} ms. ` +
-        `The server is still running and will drop the late reply; pass a longer timeout as the 4th ` +
-        `argument of GenServer.call() (Infinity waits forever), or make the handler reply sooner.`,
+        (busyWith === undefined
+          ? `The server is still running and will drop the late reply; pass a longer timeout as the 4th ` +
+            `argument of GenServer.call() (Infinity waits forever), or make the handler reply sooner.`
+          : `The server is still busy in its async handler for '${busyWith}' and never took this call. ` +
+            `If the call came from the server's own code after an await, it is a self-call, which can never ` +
+            `be answered (Node cannot tell after an await: see the README): do the work directly, or ` +
+            `GenServer.cast() to itself. Otherwise pass a longer timeout, or make that handler finish sooner.`),
     );
   }
 }
@@ -89,7 +128,7 @@ export class ServerExitError extends GenServerError {
   constructor(readonly server: unknown, readonly reason: unknown) {
     super(
       `${describeServer(server)} exited before replying, with reason ${describeReason(reason)}.`,
-      reason instanceof Error ? { cause: reason } : undefined,
+      isError(reason) ? { cause: reason } : undefined,
     );
   }
 }
@@ -201,6 +240,12 @@ export class DecoratorError extends GenServerError {
 
 /** Shows an exit reason: an Error by its message, anything else inspected. */
 export function describeReason(reason: unknown): string {
-  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
-  return inspect(reason, { depth: 2, breakLength: Infinity });
+  if (isError(reason)) {
+    try {
+      return `${reason.name}: ${reason.message}`;
+    } catch {
+      // a getter that throws: print it as any other value
+    }
+  }
+  return safeInspect(reason);
 }

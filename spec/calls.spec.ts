@@ -1,6 +1,28 @@
+import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
 import { CallTimeoutError, GenServer, handleCall, handleCast, handleInfo, noreply, reply, type From } from '../lib';
+import { heapAfterGc } from './support/heap';
 import { gate, rejectionOf, sleep, trackServers, type Gate } from './support/helpers';
+
+/** Runs `fn` with every process warning it raises (TimeoutOverflowWarning among them) collected. */
+async function collectWarnings(fn: () => Promise<void>): Promise<string[]> {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    await fn();
+    await sleep(5);
+  } finally {
+    process.off('warning', onWarning);
+  }
+  return warnings;
+}
+
+/** Keeps the CPU busy for `ms`, without yielding to the event loop. */
+function busy(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+}
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
@@ -45,6 +67,19 @@ class Worker extends GenServer<string[]> {
   @handleCall('log')
   getLog(_: void, log: string[]) {
     return reply([...log], log);
+  }
+}
+
+/** Never answers 'ignore', and forgets its `from`: only a timeout ends such a call. */
+class Sink extends GenServer<number> {
+  @handleCall('ignore')
+  ignore(_: void, n: number) {
+    return noreply(n + 1);
+  }
+
+  @handleCall('echo')
+  echo(x: unknown, n: number) {
+    return reply(x, n);
   }
 }
 
@@ -131,6 +166,74 @@ describe('talking to a server', () => {
       GenServer.cast(ref, 'answer', 'at last');
       await infinite;
       expect(forever).to.equal('at last');
+      await GenServer.stop(ref);
+    });
+  });
+
+  describe('call deadlines', () => {
+    it('wait longer than 2^31-1 ms without a TimeoutOverflowWarning', async () => {
+      const ref = track(await Desk.start([]));
+      let outcome: unknown = 'pending';
+      const warnings = await collectWarnings(async () => {
+        GenServer.call(ref, 'wait', undefined, 3e9).then(
+          (v) => (outcome = v),
+          (e: unknown) => (outcome = e),
+        );
+        await sleep(60);
+      });
+      expect(outcome).to.equal('pending');
+      expect(warnings).to.deep.equal([]);
+      GenServer.cast(ref, 'answer', 'at last');
+      await sleep(5);
+      expect(outcome).to.equal('at last');
+      await GenServer.stop(ref);
+    });
+
+    it('never expire early after a long synchronous stretch', async function () {
+      this.timeout(5000);
+      const ref = track(await Desk.start([]));
+      await GenServer.call(ref, 'count'); // the same turn goes on: the coarse clock is fresh
+      busy(600);
+      const sent = performance.now();
+      const error = await rejectionOf(GenServer.call(ref, 'wait', undefined, 800));
+      expect(error).to.be.instanceOf(CallTimeoutError);
+      expect(performance.now() - sent).to.be.at.least(790);
+      await GenServer.stop(ref);
+    });
+
+    it('are released by the server too: 100k calls it never answers, timed out, hold no memory', async function () {
+      this.timeout(30000);
+      const ref = track(await Sink.start(0));
+      const runBatch = async (): Promise<void> => {
+        for (let round = 0; round < 100; round++) {
+          const calls: Promise<unknown>[] = [];
+          for (let i = 0; i < 1000; i++) calls.push(GenServer.call(ref, 'ignore', undefined, 1).catch(() => undefined));
+          // The server takes them all (noreply) before they time out; only then do they expire.
+          await GenServer.call(ref, 'echo', 'taken', Infinity);
+          await Promise.all(calls);
+        }
+      };
+      await runBatch(); // warms up: code, queues and lists reach their size
+      const before = await heapAfterGc();
+      await runBatch();
+      const grown = (await heapAfterGc()) - before;
+      expect(grown, `heap grew ${(grown / 1e6).toFixed(1)} MB`).to.be.below(4e6);
+      await GenServer.stop(ref);
+    });
+
+    it('of 100k distinct timeout values hold no memory once the calls are answered', async function () {
+      this.timeout(30000);
+      const ref = track(await Sink.start(0));
+      const runBatch = async (from: number): Promise<void> => {
+        const calls: Promise<unknown>[] = [];
+        for (let i = 0; i < 100_000; i++) calls.push(GenServer.call(ref, 'echo', i, from + i));
+        await Promise.all(calls);
+      };
+      await runBatch(60_000);
+      const before = await heapAfterGc();
+      await runBatch(200_000);
+      const grown = (await heapAfterGc()) - before;
+      expect(grown, `heap grew ${(grown / 1e6).toFixed(1)} MB`).to.be.below(4e6);
       await GenServer.stop(ref);
     });
   });

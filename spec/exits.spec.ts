@@ -324,3 +324,113 @@ describe('exits', () => {
     });
   });
 });
+
+// ---- a terminate that throws, a dead server's calls, a thenable reason ---------------------------
+
+/** Its terminate throws (or rejects) the error it was given at start. */
+class BadEnd extends GenServer<{ error: unknown; async?: boolean }> {
+  @handleCall('ping')
+  ping(_: void, s: { error: unknown }) {
+    return reply('pong', s);
+  }
+
+  @handleCall('throwThenable')
+  throwThenable(): never {
+    throw new Promise(() => undefined);
+  }
+
+  @terminate
+  async done(_: unknown, s: { error: unknown; async?: boolean }) {
+    if (s.async) await sleep(1);
+    if (s.error !== undefined) throw s.error;
+  }
+}
+
+/** Awaits a gate in a handler, then tries timers, links and monitors on its own (maybe dead) server. */
+class Afterlife extends GenServer<{ resumed: Gate<string[]> | undefined; other?: ServerRef }> {
+  @handleCall('linger')
+  async linger(until: Promise<void>, s: { resumed: Gate<string[]> | undefined; other?: ServerRef }) {
+    await until;
+    const outcomes: string[] = [];
+    const attempt = (what: string, fn: () => unknown): void => {
+      try {
+        fn();
+        outcomes.push(`${what}: ok`);
+      } catch (error) {
+        outcomes.push(`${what}: ${(error as Error).name}`);
+      }
+    };
+    attempt('sendAfter', () => this.sendAfter('tick', undefined, 60_000));
+    attempt('link', () => this.link(s.other!));
+    attempt('monitor', () => this.monitor(s.other!));
+    s.resumed?.open(outcomes);
+    return reply('done', s);
+  }
+}
+
+class Bystander extends GenServer<number> {}
+
+describe('exits, as OTP has them', () => {
+  const track = trackServers();
+  const logs = captureLogs();
+
+  describe('a @terminate that throws', () => {
+    for (const async of [false, true]) {
+      it(`(${async ? 'async' : 'sync'}) makes its error the exit reason: stop rejects with it, links and awaitExit see it`, async () => {
+        const error = new Error('terminate failed');
+        const ref = track(await BadEnd.start({ error, async }));
+        const state = bond(true);
+        const watcher = track(await Peer.start(state));
+        await GenServer.call(watcher, 'link', ref);
+        const exited = GenServer.awaitExit(ref);
+        expect(await rejectionOf(GenServer.stop(ref))).to.equal(error);
+        expect(await exited).to.equal(error);
+        const exit = await state.firstExit.promise;
+        expect(exit).to.deep.equal({ from: ref, reason: error });
+        expect(logs.some((l) => l.level === 'error' && l.message.includes('terminate failed'))).to.equal(true);
+      });
+    }
+
+    it('a thrown non-Error makes stop reject with ServerExitError carrying it', async () => {
+      const ref = track(await BadEnd.start({ error: 'oops' }));
+      const error = await rejectionOf(GenServer.stop(ref));
+      expect(error).to.be.instanceOf(ServerExitError).and.to.include({ server: ref, reason: 'oops' });
+    });
+  });
+
+  describe('a server that is dead', () => {
+    it('cannot create timers, links or monitors from an async handler that resumes after its death', async () => {
+      const resumed = gate<string[]>();
+      const other = track(await Bystander.start(0));
+      const ref = track(await Afterlife.start({ resumed, other }));
+      const release = gate();
+      const call = rejectionOf(GenServer.call(ref, 'linger', release.promise));
+      await sleep(5);
+      GenServer.exit(ref, 'kill');
+      await call;
+      release.open();
+      const outcomes = await resumed.promise;
+      expect(outcomes).to.deep.equal(['sendAfter: ok', 'link: ok', 'monitor: ok']); // nothing thrown...
+      const info = GenServer.info(ref);
+      expect(info.timers).to.equal(0); // ...and nothing created
+      expect(info.links).to.deep.equal([]);
+      expect(info.monitors).to.deep.equal([]);
+      expect(GenServer.info(other).links).to.deep.equal([]);
+      expect(GenServer.info(other).monitoredBy).to.deep.equal([]);
+      expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).to.be.below(5);
+    });
+  });
+
+  describe('GenServer.awaitExit()', () => {
+    it('never adopts a thenable exit reason: it resolves to a ServerExitError carrying it', async () => {
+      const ref = track(await BadEnd.start({ error: undefined }));
+      const exited = GenServer.awaitExit(ref);
+      await rejectionOf(GenServer.call(ref, 'throwThenable'));
+      const reason = await Promise.race([exited, sleep(500).then(() => 'never resolved')]);
+      expect(reason).to.be.instanceOf(ServerExitError);
+      expect(typeof ((reason as ServerExitError).reason as PromiseLike<unknown>).then).to.equal('function');
+      // Asked again once the server is dead: the same.
+      expect(await GenServer.awaitExit(ref)).to.be.instanceOf(ServerExitError);
+    });
+  });
+});

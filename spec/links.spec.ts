@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { GenServer, ServerExitError, handleCall, init, noreply, reply, type ServerRef } from '../lib';
+import { GenServer, ServerExitError, handleCall, init, noreply, reply, stop, type ServerRef } from '../lib';
+import { tracksAwait } from '../lib/process/context';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
 // ---- fixtures ---------------------------------------------------------------------------------
 
-type How = 'start' | 'startLink' | 'this.link() after an await';
+type How = 'start' | 'startLink' | 'this.link() after an await' | 'startLink after an await';
 
 /** A server that can start another one (linked or not), from init or from a handler. */
 class Member extends GenServer<ServerRef | undefined> {
@@ -36,6 +37,10 @@ class Member extends GenServer<ServerRef | undefined> {
 
   private async spawnChild(how: How): Promise<ServerRef> {
     if (how === 'start') return Member.start();
+    if (how === 'startLink after an await') {
+      await sleep(1);
+      return Member.startLink();
+    }
     if (how === 'this.link() after an await') {
       // After an await Node cannot tell which server runs (see lib/process/context.ts), so startLink
       // would link nothing: the documented way is start, then this.link().
@@ -108,6 +113,14 @@ describe('GenServer.startLink() from inside a server', () => {
     expect(GenServer.isAlive(parent)).to.equal(false);
   });
 
+  it(`startLink after an await in an async handler ${tracksAwait ? 'links the child (this Node tracks the running server)' : 'links nothing (this Node cannot tell the running server)'}`, async () => {
+    const [parent, child] = await family('startLink after an await', track);
+    expect(GenServer.info(child).links).to.deep.equal(tracksAwait ? [parent] : []);
+    await rejectionOf(GenServer.call(child, 'crash', 'child failed'));
+    await sleep(10);
+    expect(GenServer.isAlive(parent)).to.equal(!tracksAwait);
+  });
+
   it('plain start() from a handler links nothing: the child may crash alone', async () => {
     const [parent, child] = await family('start', track);
     await rejectionOf(GenServer.call(child, 'crash', 'child failed'));
@@ -115,4 +128,37 @@ describe('GenServer.startLink() from inside a server', () => {
     expect(GenServer.isAlive(parent)).to.equal(true);
     await GenServer.stop(parent);
   });
+});
+
+// ---- a child started by an init that then fails ---------------------------------------------------
+
+type Failure = 'throws' | 'returns stop()' | 'outlasts its start timeout';
+
+/** Its init startLinks a child (handing its ref out), then fails as told. */
+class FailingParent extends GenServer<unknown> {
+  @init
+  async setup({ failure, children }: { failure: Failure; children: ServerRef[] }) {
+    children.push(await Child.startLink());
+    if (failure === 'throws') throw new Error('init failed');
+    if (failure === 'returns stop()') return stop('init gave up', undefined);
+    return new Promise<never>(() => undefined); // never finishes: the start timeout ends it
+  }
+}
+
+class Child extends GenServer<unknown> {}
+
+describe('a child started with startLink by an @init that then fails', () => {
+  const track = trackServers();
+  captureLogs();
+
+  for (const failure of ['throws', 'returns stop()', 'outlasts its start timeout'] as const) {
+    it(`dies with it when init ${failure}, as OTP's linked child does`, async () => {
+      const children: ServerRef[] = [];
+      await rejectionOf(FailingParent.start({ failure, children }, { timeout: 50 }));
+      expect(children).to.have.length(1);
+      track(children[0]);
+      await sleep(5);
+      expect(GenServer.isAlive(children[0])).to.equal(false);
+    });
+  }
 });

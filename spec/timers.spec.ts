@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
-import { ArgumentError, GenServer, TimerRef, handleCall, handleInfo, init, noreply, reply, type ServerRef } from '../lib';
+import { ArgumentError, GenServer, TimerRef, handleCall, handleInfo, init, noreply, reply, terminate, type ServerRef } from '../lib';
 import { captureLogs, gate, rejectionOf, sleep, trackServers, type Gate } from './support/helpers';
 
 // ---- fixtures ---------------------------------------------------------------------------------
@@ -207,4 +207,98 @@ describe('timers die with their server', () => {
       for (const timer of timers) expect(GenServer.cancelTimer(timer)).to.equal(false);
     });
   }
+});
+
+/** Sleeps `ms` and answers 'slept'; replies with `{ timeout }` when asked; hangs in terminate when told. */
+class Sleeper extends GenServer<{ slept: number; timeouts: number; hang?: boolean }> {
+  @init
+  async setup(s: { slept: number; timeouts: number; hang?: boolean; initMs?: number }) {
+    if (s.initMs) await sleep(s.initMs);
+    return s;
+  }
+
+  @handleCall('idle')
+  idle(ms: number, s: { slept: number; timeouts: number }) {
+    return reply('ok', s, { timeout: ms });
+  }
+
+  @handleInfo('timeout')
+  timedOut(_: void, s: { slept: number; timeouts: number }) {
+    s.timeouts++;
+    return noreply(s);
+  }
+
+  @terminate
+  async done(_: unknown, s: { hang?: boolean }) {
+    if (s.hang) await new Promise(() => undefined);
+  }
+}
+
+/** Runs `fn` and returns every process warning (TimeoutOverflowWarning among them) it raised. */
+async function warningsOf(fn: () => Promise<void>): Promise<string[]> {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    await fn();
+    await sleep(5);
+  } finally {
+    process.off('warning', onWarning);
+  }
+  return warnings;
+}
+
+describe('timeouts longer than 2^31-1 ms (about 24.8 days)', () => {
+  const track = trackServers();
+  captureLogs();
+  const LONG = 3e9;
+
+  it('sendAfter waits: the message does not arrive early, and the timer can be cancelled', async () => {
+    const ref = track(await Clock.start(dial()));
+    let timer: TimerRef | undefined;
+    const warnings = await warningsOf(async () => {
+      timer = (await GenServer.call(ref, 'after', { payload: 'late', ms: LONG })) as TimerRef;
+      await sleep(50);
+    });
+    expect(warnings).to.deep.equal([]);
+    expect(((await GenServer.getState(ref)) as Dial).rang).to.deep.equal([]);
+    expect(GenServer.info(ref).timers).to.equal(1);
+    expect(GenServer.cancelTimer(timer!)).to.equal(true);
+  });
+
+  it('a { timeout } return option waits: no timeout info arrives early', async () => {
+    const ref = track(await Sleeper.start({ slept: 0, timeouts: 0 }));
+    const warnings = await warningsOf(async () => {
+      await GenServer.call(ref, 'idle', LONG);
+      await sleep(50);
+    });
+    expect(warnings).to.deep.equal([]);
+    expect(((await GenServer.getState(ref)) as { timeouts: number }).timeouts).to.equal(0);
+  });
+
+  it('GenServer.stop() waits for a stuck terminate instead of rejecting with StopTimeoutError at once', async () => {
+    const ref = track(await Sleeper.start({ slept: 0, timeouts: 0, hang: true }));
+    let outcome: unknown = 'pending';
+    const warnings = await warningsOf(async () => {
+      GenServer.stop(ref, 'normal', LONG).then(
+        () => (outcome = 'stopped'),
+        (e: unknown) => (outcome = e),
+      );
+      await sleep(50);
+    });
+    expect(warnings).to.deep.equal([]);
+    expect(outcome).to.equal('pending');
+    GenServer.exit(ref, 'kill');
+    await sleep(5);
+    expect(outcome).not.to.equal('pending');
+  });
+
+  it('the start option timeout waits for a slow init instead of rejecting with StartTimeoutError at once', async () => {
+    let ref: ServerRef | undefined;
+    const warnings = await warningsOf(async () => {
+      ref = track(await Sleeper.start({ slept: 0, timeouts: 0, initMs: 40 }, { timeout: LONG }));
+    });
+    expect(warnings).to.deep.equal([]);
+    expect(GenServer.isAlive(ref!)).to.equal(true);
+  });
 });

@@ -1,4 +1,5 @@
 import type { Workload } from '../workload';
+import { asyncCalls } from './async_calls';
 import { casts } from './casts';
 import { calls64, calls8 } from './concurrent_calls';
 import { eventLoopCheap, eventLoopSlow } from './event_loop';
@@ -12,6 +13,7 @@ import { startStop } from './start_stop';
 /** Every workload, in the order `npm run bench` runs and prints them. */
 export const workloads: readonly Workload[] = [
   sequentialCalls,
+  asyncCalls,
   calls8,
   calls64,
   casts,

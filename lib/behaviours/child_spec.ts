@@ -1,11 +1,11 @@
 import { ArgumentError, StopTimeoutError } from '../errors';
 import { noProc, processFor, stop, type ServerTarget } from './client';
+import { now as clockNow } from '../process/clock';
 import { context } from '../process/context';
 import { link, unlink } from '../process/links';
 import { ViaName } from '../process/names';
 import type { Process } from '../process/process';
 import { PROC, ServerRef } from '../process/ref';
-import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 
 export type Restart = 'permanent' | 'transient' | 'temporary';
@@ -179,7 +179,7 @@ export class RestartIntensity {
 
   /** Records one restart; true if that makes too many. */
   add(): boolean {
-    const now = performance.now();
+    const now = clockNow();
     const horizon = now - this.maxSeconds * 1000;
     while (this.times.length > 0 && this.times[0] <= horizon) this.times.shift();
     this.times.push(now);

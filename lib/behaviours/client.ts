@@ -1,10 +1,11 @@
-import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, StopTimeoutError } from '../errors';
-import { context } from '../process/context';
+import { ArgumentError, CallingSelfError, MailboxFullError, NoProcError, ServerExitError, StopTimeoutError, isError } from '../errors';
+import { context, currentProcess, isOwnAwaitingCode } from '../process/context';
 import { addDeadline } from '../process/deadlines';
+import { Delay } from '../process/delay';
 import { CALL, CAST, CallMessage, INFO, Message, STOP } from '../process/message';
 import { ViaName, whereisProcess } from '../process/names';
 import type { Process } from '../process/process';
-import { DEAD } from '../process/status';
+import { DEAD, isThenable } from '../process/status';
 import { settle } from '../process/message';
 import { PROC, ServerRef } from '../process/ref';
 import { cancelTimer as cancel, TimerRef } from '../process/timers';
@@ -73,7 +74,7 @@ export function call<P extends Protocol = Protocol, K extends keyof Calls<P> & s
 export function call(server: ServerTarget, tag: string, payload?: unknown, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
   const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
   if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
-  if (proc === context.current) return Promise.reject(new CallingSelfError(server));
+  if (proc === context.current || (proc.busy && isOwnAwaitingCode(proc))) return Promise.reject(new CallingSelfError(server));
   if (typeof tag !== 'string') return Promise.reject(new ArgumentError('tag', tag, 'a string'));
   if (timeout !== DEFAULT_CALL_TIMEOUT && !isTimeout(timeout)) {
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
@@ -118,19 +119,22 @@ export function reply(from: From, value: unknown): void {
 export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: number = Infinity): Promise<void> {
   const proc = processFor(server);
   if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
-  if (proc === context.current) return Promise.reject(new CallingSelfError(server));
+  if (proc === context.current || (proc.busy && isOwnAwaitingCode(proc))) return Promise.reject(new CallingSelfError(server));
   if (!isTimeout(timeout)) {
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
   }
   return new Promise<void>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const done = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      resolve();
+    let timer: Delay | undefined;
+    // As OTP's proc_lib:stop: done if the server exited with the reason asked for; otherwise (its
+    // terminate threw, or it was killed meanwhile) the promise rejects with the actual reason.
+    const done = (exitReason: unknown): void => {
+      timer?.cancel();
+      if (exitReason === reason) resolve();
+      else reject(isError(exitReason) ? exitReason : new ServerExitError(server, exitReason));
     };
     proc.onExit(done);
     if (timeout !== Infinity) {
-      timer = setTimeout(() => {
+      timer = new Delay(() => {
         proc.offExit(done);
         reject(new StopTimeoutError(server, timeout));
       }, timeout);
@@ -153,7 +157,9 @@ export function isAlive(server: ServerTarget): boolean {
 export function awaitExit(server: ServerTarget): Promise<unknown> {
   const proc = processFor(server);
   if (proc === undefined) return Promise.reject(noProc(server));
-  return new Promise((resolve) => proc.onExit(resolve));
+  // A promise cannot resolve to a thenable (it would adopt it and wait on it): such a reason comes
+  // wrapped in a ServerExitError, as a value.
+  return new Promise((resolve) => proc.onExit((reason) => resolve(isThenable(reason) ? new ServerExitError(server, reason) : reason)));
 }
 
 export function exit(server: ServerTarget, reason: unknown): void {
@@ -162,7 +168,7 @@ export function exit(server: ServerTarget, reason: unknown): void {
   if (reason === 'kill') proc.kill();
   // The sender is the signal's origin, as in OTP, so a trapping server's parent is recognised:
   // exit(child, reason) from the parent makes it terminate, like the parent's own exit.
-  else proc.exitSignal(context.current, reason);
+  else proc.exitSignal(currentProcess(), reason);
 }
 
 export function cancelTimer(timer: TimerRef): boolean {

@@ -1,7 +1,8 @@
-import { AlreadyStartedError, ArgumentError, StartTimeoutError } from '../errors';
+import { AlreadyStartedError, ArgumentError, NoProcError, StartTimeoutError } from '../errors';
 import { routerFor } from '../metadata';
-import { context } from '../process/context';
+import { currentProcess } from '../process/context';
 import { checkName, whereisProcess, type Name } from '../process/names';
+import { Delay } from '../process/delay';
 import { Process } from '../process/process';
 import { DEAD, STARTING } from '../process/status';
 import type { ServerRef } from '../process/ref';
@@ -56,12 +57,16 @@ export function startServer(
       const holder = whereisProcess(name);
       if (holder !== undefined && holder.status !== DEAD) return Promise.reject(new AlreadyStartedError(name, holder.ref));
     }
+    const parent = linked ? currentProcess() : undefined;
+    // startLink from code whose server has exited (an async handler resuming after a kill): the
+    // child would outlive its parent, so nothing starts.
+    if (parent !== undefined && parent.isDead) return Promise.reject(new NoProcError(parent.ref));
     const server = new cls();
     const proc = new Process(server, router);
     (server as { self: ServerRef }).self = proc.ref;
     if (opts.maxMailbox !== undefined) proc.maxMailbox = opts.maxMailbox;
     if (opts.trace) proc.tracing = true;
-    const started = proc.start(arg, name, linked ? context.current : undefined);
+    const started = proc.start(arg, name, parent);
     return opts.timeout === undefined || opts.timeout === Infinity ? started : withTimeout(started, proc, cls, opts.timeout);
   } catch (error) {
     return Promise.reject(error);
@@ -70,18 +75,18 @@ export function startServer(
 
 function withTimeout(started: Promise<ServerRef | undefined>, proc: Process, cls: Function, timeout: number): Promise<ServerRef | undefined> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = new Delay(() => {
       if (proc.status !== STARTING) return;
       proc.failStart('killed');
       reject(new StartTimeoutError(cls, timeout));
     }, timeout);
     started.then(
       (ref) => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve(ref);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(error);
       },
     );

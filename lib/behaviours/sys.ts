@@ -1,6 +1,6 @@
 import { ArgumentError, CallingSelfError } from '../errors';
 import { DEFAULT_CALL_TIMEOUT, isTimeout, noProc, processFor, request, type ServerTarget } from './client';
-import { context } from '../process/context';
+import { context, isOwnAwaitingCode } from '../process/context';
 import { SYSTEM } from '../process/message';
 import type { Name, ViaName } from '../process/names';
 import type { StatusName } from '../process/status';
@@ -39,7 +39,7 @@ export interface ServerInfo {
 function system(server: ServerTarget, tag: string, payload: unknown, timeout: number): Promise<unknown> {
   const proc = processFor(server);
   if (proc === undefined || proc.isDead) return Promise.reject(noProc(server));
-  if (proc === context.current) return Promise.reject(new CallingSelfError(server));
+  if (proc === context.current || (proc.busy && isOwnAwaitingCode(proc))) return Promise.reject(new CallingSelfError(server));
   if (!isTimeout(timeout)) {
     return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
   }

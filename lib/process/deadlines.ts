@@ -1,11 +1,20 @@
-import { performance } from 'node:perf_hooks';
+import { clearTimer, nativeSetImmediate, now, onTimeSourceChange, timeState, type FakeClock } from './clock';
+import { MAX_DELAY } from './delay';
 import { coarseNow } from './scheduler';
+import { STALE_MS, latestReading, pruneStale, setOldestPending } from './stale';
 
 /**
  * Call deadlines, without a setTimeout per call (that alone cuts call throughput ~4×).
  * Deadlines of one duration expire in the order they were set, so each duration keeps a doubly
  * linked FIFO list: O(1) to add, O(1) to remove on reply, and a single timer armed at its head.
- * A list's timer is unref'd when the list empties, so a finished program exits at once.
+ * A list that stays empty for a turn is dropped with its timer, so neither a finished program nor
+ * a stream of distinct timeouts keeps anything.
+ *
+ * While time is real, stamps come from the coarse clock, which may be stale after a long synchronous
+ * stretch; a head that looks expired is checked against the stretches the clock recorded (stale.ts),
+ * so a deadline never expires early. Under fake timers, deadlines are stamped, armed and expired on
+ * the fake clock, exactly (see clock.ts). Durations above setTimeout's limit (2^31-1 ms) re-arm until
+ * they are due.
  */
 export interface DeadlineNode {
   expires: number;
@@ -20,21 +29,23 @@ export class DeadlineList {
   head: DeadlineNode | undefined = undefined;
   tail: DeadlineNode | undefined = undefined;
   timer: NodeJS.Timeout | undefined = undefined;
-  refed = false;
+  /** The fake clock that armed `timer` (undefined: a real timer). */
+  clock: FakeClock | undefined = undefined;
   idleQueued = false;
 
   constructor(readonly duration: number) {}
 
   add(node: DeadlineNode): void {
     // A whole number keeps `expires` a small integer in every Message (a double would be boxed).
-    node.expires = Math.ceil(coarseNow() + this.duration);
+    const t = stamp();
+    node.expires = Math.ceil(t + this.duration);
     node.list = this;
     node.next = undefined;
     node.prev = this.tail;
     if (this.tail) this.tail.next = node;
     else {
       this.head = node;
-      this.arm();
+      if (this.timer === undefined || this.clock !== timeState.source) this.arm(t);
     }
     this.tail = node;
   }
@@ -49,50 +60,94 @@ export class DeadlineList {
     if (this.head === undefined && !this.idleQueued) {
       this.idleQueued = true;
       idle.push(this);
-      if (idle.length === 1) setImmediate(unrefIdle);
+      if (idle.length === 1) nativeSetImmediate(releaseIdle);
     }
   }
 
-  private arm(): void {
-    if (this.timer) {
-      if (!this.refed) {
-        this.timer.ref();
-        this.refed = true;
-      }
-      return;
-    }
-    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(this.head!.expires - coarseNow())));
-    this.refed = true;
+  /** Arms the timer for the head on the clock in charge now (`t`: that clock's time). @internal */
+  arm(t: number): void {
+    this.cancelTimer();
+    this.clock = timeState.source;
+    this.timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(1, Math.ceil(this.head!.expires - t))));
+  }
+
+  /** @internal */
+  cancelTimer(): void {
+    if (this.timer === undefined) return;
+    if (this.clock === undefined) clearTimer(this.timer);
+    else this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private fire = (): void => {
     this.timer = undefined;
-    const t = performance.now();
+    const t = now();
+    const real = timeState.source === undefined;
     let node = this.head;
     while (node !== undefined && node.expires <= t) {
+      // Stamped from a stale coarse reading? Then it is due only `duration` after the latest time it
+      // may have been taken.
+      if (real) {
+        const base = node.expires - this.duration - STALE_MS;
+        const latest = latestReading(base - 1 - EPSILON, base + EPSILON);
+        if (latest !== undefined && latest + this.duration > t) {
+          node.expires = Math.ceil(latest + this.duration);
+          break;
+        }
+      }
       this.remove(node);
       node.expire(this.duration);
       node = this.head;
     }
-    if (node !== undefined) {
-      this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(node.expires - t)));
-      this.refed = true;
-    }
+    // (The clock may have changed at that now(), and the list been armed again already.)
+    if (node !== undefined && this.timer === undefined) this.arm(t);
   };
+}
+
+// Stamps are ceil'd: a reading r gives ceil(r + d + STALE_MS), so r lies within 1 ms below the base.
+const EPSILON = 1e-6;
+
+/**
+ * Now, for stamping a deadline: the coarse clock while time is real (plus STALE_MS, which absorbs a
+ * reading up to that stale; staler ones are recorded in stale.ts), else the fake clock.
+ */
+function stamp(): number {
+  // While time is real and was real at the last read: one global read and two compares.
+  const state = timeState;
+  return setTimeout === state.realTimer && state.source === undefined ? coarseNow() + state.offset + STALE_MS : now();
 }
 
 const lists = new Map<number, DeadlineList>();
 const idle: DeadlineList[] = [];
+let lastList: DeadlineList | undefined;
 
-function unrefIdle(): void {
+// Fake timers installed or removed: a timer armed on the other clock may never fire (a removed fake
+// clock's never will), so every list with deadlines is armed again on the clock in charge now.
+onTimeSourceChange(() => {
+  const t = now();
+  for (const list of lists.values()) if (list.head !== undefined) list.arm(t);
+});
+
+function releaseIdle(): void {
   for (const list of idle.splice(0)) {
     list.idleQueued = false;
-    if (list.head === undefined && list.timer && list.refed) {
-      list.timer.unref();
-      list.refed = false;
-    }
+    if (list.head !== undefined) continue;
+    // Empty for a whole turn: drop it (its timer would keep a finished program alive).
+    list.cancelTimer();
+    if (lists.get(list.duration) === list) lists.delete(list.duration);
+    if (lastList === list) lastList = undefined;
   }
+  if (lists.size === 0) pruneStale(Infinity);
 }
+
+/** The oldest reading a pending deadline was stamped from: stale stretches before it are moot. */
+setOldestPending(() => {
+  let oldest = Infinity;
+  for (const list of lists.values()) {
+    if (list.head !== undefined) oldest = Math.min(oldest, list.head.expires - list.duration - STALE_MS - 1);
+  }
+  return oldest;
+});
 
 /** Starts a deadline of `duration` ms (finite, >= 0) for `node`. */
 export function addDeadline(node: DeadlineNode, duration: number): void {
@@ -105,9 +160,13 @@ export function addDeadline(node: DeadlineNode, duration: number): void {
   }
   list.add(node);
 }
-let lastList: DeadlineList | undefined;
 
 /** Cancels `node`'s deadline, if it has one. */
 export function removeDeadline(node: DeadlineNode): void {
   node.list?.remove(node);
+}
+
+/** How many duration lists exist (for specs: distinct timeouts must not pile up). */
+export function deadlineListCount(): number {
+  return lists.size;
 }

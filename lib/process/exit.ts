@@ -1,7 +1,6 @@
-import { inspect } from 'node:util';
-import { ServerExitError, describeReason } from '../errors';
+import { ServerExitError, describeReason, isError, safeInspect } from '../errors';
 import { logger } from '../logger';
-import { context } from './context';
+import { context, runTracked, tracked } from './context';
 import { notifyExit } from './links';
 import { CALL, KIND_NAMES, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
 import { unregisterName } from './names';
@@ -14,14 +13,16 @@ import { cancelAllTimers } from './timers';
 
 /** True for the exit reasons that are not failures: no crash report, no transient restart. */
 export function isCleanReason(reason: unknown): boolean {
-  return (
-    reason === 'normal' ||
-    reason === 'shutdown' ||
-    (typeof reason === 'object' && reason !== null && 'shutdown' in reason)
-  );
+  if (reason === 'normal' || reason === 'shutdown') return true;
+  if (typeof reason !== 'object' || reason === null) return false;
+  try {
+    return 'shutdown' in reason;
+  } catch {
+    return false; // a revoked Proxy: not clean
+  }
 }
 
-const show = (x: unknown): string => inspect(x, { depth: 2, breakLength: Infinity });
+const show = (x: unknown): string => safeInspect(x);
 
 /**
  * Exits with `reason`: runs terminate (awaiting it if async), then dies. `replyMsg` is answered
@@ -37,42 +38,54 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
   }
   if (!isCleanReason(reason)) crashReport(proc, reason, culprit ?? proc.lastMessage);
   const terminate = proc.router.terminate;
+  // As in OTP, a terminate that crashes makes its crash the exit reason.
+  let exitReason = reason;
   const finish = (): void => {
     if (replyMsg !== undefined) settle(replyMsg, replyValue);
-    die(proc, reason);
+    die(proc, exitReason);
+  };
+  const failed = (error: unknown): void => {
+    exitReason = error;
+    crashReport(proc, error, culprit ?? proc.lastMessage, '@terminate');
   };
   if (terminate === undefined) return finish();
   const previous = context.current;
   context.current = proc;
   let result: unknown;
   try {
-    result = terminate.fn.call(proc.server, reason, proc.state);
+    result = tracked(terminate.fn) ? runTracked(proc, terminate.fn, proc.server, reason, proc.state) : terminate.fn.call(proc.server, reason, proc.state);
   } catch (error) {
-    terminateFailed(proc, error);
+    failed(error);
   } finally {
     context.current = previous;
   }
   if (isThenable(result)) {
     proc.busy = true;
-    result.then(finish, (error: unknown) => {
-      terminateFailed(proc, error);
-      finish();
-    });
-    return;
+    try {
+      result.then(finish, (error: unknown) => {
+        failed(error);
+        finish();
+      });
+      return;
+    } catch (error) {
+      failed(error);
+    }
   }
   finish();
 }
 
-function terminateFailed(proc: Process, error: unknown): void {
-  logger().error(`${proc.ref} (${proc.className}): @terminate threw ${describeReason(error)}`, { server: proc.ref, error });
-}
-
 /** A crash report, as OTP's: the server, its last message, its state, and the reason with its stack. */
-function crashReport(proc: Process, reason: unknown, last: Message | undefined): void {
-  const stack = reason instanceof Error && reason.stack ? reason.stack : describeReason(reason);
+function crashReport(proc: Process, reason: unknown, last: Message | undefined, where?: string): void {
+  let stack: string | undefined;
+  try {
+    if (isError(reason) && typeof reason.stack === 'string') stack = reason.stack;
+  } catch {
+    // a stack getter that throws
+  }
+  stack ??= describeReason(reason);
   const lastLine = last ? `${KIND_NAMES[last.kind]} '${last.tag}' with ${show(last.payload)}` : 'none';
   logger().error(
-    `GenServer ${proc.ref} (${proc.className}) terminating\n` +
+    `GenServer ${proc.ref} (${proc.className}) terminating${where ? ` (${where} threw)` : ''}\n` +
       `  last message: ${lastLine}\n` +
       `  state: ${show(proc.state)}\n` +
       `  reason: ${stack}`,
@@ -87,6 +100,7 @@ export function die(proc: Process, reason: unknown): void {
   proc.exitReason = reason;
   delist(proc);
   proc.busy = false;
+  proc.invocation = undefined;
   proc.continuation = undefined;
   if (proc.idleTimer !== undefined) proc.cancelIdle();
   cancelAllTimers(proc);

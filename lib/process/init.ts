@@ -1,7 +1,7 @@
 import { AlreadyStartedError, BadReturnError, ServerExitError } from '../errors';
 import type { Handler } from '../metadata';
 import { Return, type ReturnOptions } from '../returns';
-import { context } from './context';
+import { context, runTracked, tracked } from './context';
 import { link } from './links';
 import { registerName, whereisProcess, type Name } from './names';
 import type { Process } from './process';
@@ -35,7 +35,7 @@ export function startProcess(proc: Process, arg: unknown, name: Name | undefined
   context.current = proc;
   let result: unknown;
   try {
-    result = init.fn.call(proc.server, arg);
+    result = tracked(init.fn) ? runTracked(proc, init.fn, proc.server, arg) : init.fn.call(proc.server, arg);
   } catch (error) {
     proc.failStart(error);
     return Promise.reject(error);
@@ -55,6 +55,7 @@ export function startProcess(proc: Process, arg: unknown, name: Name | undefined
 }
 
 function initDone(proc: Process, result: unknown, init: Handler): Promise<ServerRef | undefined> {
+  proc.invocation = undefined;
   if (proc.status !== STARTING) return Promise.reject(new ServerExitError(proc.ref, proc.exitReason));
   let options: ReturnOptions | undefined;
   if (result instanceof Return) {

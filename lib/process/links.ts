@@ -38,8 +38,11 @@ export interface DownMessage {
   reason: unknown;
 }
 
+const settled = Promise.resolve();
+
+/** Links two live processes; with a dead one it does nothing (nothing outlives its server). */
 export function link(a: Process, b: Process): void {
-  if (a === b) return;
+  if (a === b || a.isDead || b.isDead) return;
   (a.links ??= new Set()).add(b);
   (b.links ??= new Set()).add(a);
 }
@@ -51,6 +54,8 @@ export function unlink(a: Process, b: Process): void {
 
 export function monitor(watcher: Process, target: Process | undefined): MonitorRef {
   const ref = new MonitorRef(watcher, target);
+  // A dead watcher (an async handler resuming after its server died) gets an inactive monitor.
+  if (watcher.isDead) return ref;
   if (target === undefined || target.isDead) {
     deliverDown(ref, 'noproc');
     return ref;
@@ -80,7 +85,8 @@ export function notifyExit(proc: Process, reason: unknown): void {
     for (const other of links) {
       other.links?.delete(proc);
       // Signals travel asynchronously, as in OTP; it also keeps long link chains off the stack.
-      queueMicrotask(() => other.exitSignal(proc, reason));
+      // A settled promise's reaction, not queueMicrotask, which fake-timers 15's install() fakes by default.
+      settled.then(() => other.exitSignal(proc, reason));
     }
   }
   if (proc.watchers !== undefined) {

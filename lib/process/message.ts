@@ -1,4 +1,7 @@
 import { CallTimeoutError } from '../errors';
+import { whereisProcess } from './names';
+import { PROC, ServerRef } from './ref';
+import { RUNNING } from './status';
 import { removeDeadline, type DeadlineNode, type DeadlineList } from './deadlines';
 
 // User lane (bounded by maxMailbox, in arrival order):
@@ -28,6 +31,12 @@ export class Message {
   ) {}
 }
 
+/** The process holding a deferred call (see Process.pending). */
+export interface CallOwner {
+  replyTo(msg: CallMessage, value: unknown): void;
+  forget(msg: CallMessage): void;
+}
+
 /**
  * A call (or a system request, answered the same way). Its message is also its `from` handle and
  * its deadline node, so a call allocates this object and its promise, nothing else.
@@ -40,14 +49,29 @@ export class CallMessage extends Message implements DeadlineNode {
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((error: unknown) => void) | undefined = undefined;
   /** The process holding this call for a deferred reply; set only then. */
-  owner: { replyTo(msg: CallMessage, value: unknown): void } | undefined = undefined;
+  owner: CallOwner | undefined = undefined;
 
   expire(duration: number): void {
     const reject = this.reject;
     if (reject === undefined) return;
     this.resolve = this.reject = undefined;
-    reject(new CallTimeoutError(this.target, this.tag, duration));
+    // A deferred call nobody will answer now: the server lets go of it too.
+    if (this.owner !== undefined) this.owner.forget(this);
+    reject(new CallTimeoutError(this.target, this.tag, duration, busyWith(this)));
   }
+}
+
+/**
+ * The tag of the async handler a server is stuck in while `msg` still waits in its mailbox: the mark
+ * of a self-call made after an await (or of a slow handler), for CallTimeoutError's advice.
+ */
+function busyWith(msg: CallMessage): string | undefined {
+  if (msg.kind !== CALL) return undefined;
+  const proc = msg.target instanceof ServerRef ? msg.target[PROC] : whereisProcess(msg.target);
+  if (proc === undefined || !proc.busy || proc.status !== RUNNING) return undefined;
+  const handling = proc.lastMessage;
+  if (msg.owner !== undefined || handling === undefined || handling === msg || handling.kind === CONTINUE) return undefined;
+  return handling.tag;
 }
 
 /** Answers a call, once: a second answer, or one after the timeout, is dropped. */

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../errors';
+import { ArgumentError, safeInspect } from '../errors';
 import type { Process } from './process';
 
 /**
@@ -31,7 +31,14 @@ export class ViaName<S = unknown> {
   ) {}
 
   toString(): string {
-    return `via(${this.label}, ${String(this.key)})`;
+    let key: string;
+    try {
+      key = String(this.key);
+    } catch {
+      // A key without toString (a null-prototype object) or whose toString throws.
+      key = safeInspect(this.key);
+    }
+    return `via(${this.label}, ${key})`;
   }
 }
 

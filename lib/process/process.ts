@@ -1,11 +1,11 @@
-import { inspect } from 'node:util';
-import { BadReturnError, UnknownMessageError, describeReason } from '../errors';
+import { BadReturnError, UnknownMessageError, describeReason, safeInspect } from '../errors';
 import { logger } from '../logger';
 import type { Handler, Router } from '../metadata';
 import { Return, type ReturnOptions } from '../returns';
-import { context } from './context';
+import { context, runTracked, tracked, tracksAwait, type Invocation } from './context';
 import type { MonitorRef } from './links';
 import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
+import { Delay } from './delay';
 import { die, shutdown } from './exit';
 import { startProcess } from './init';
 import type { Name } from './names';
@@ -19,7 +19,17 @@ import { DEAD, RUNNING, STARTING, STATUS_NAMES, TERMINATING, isThenable, type St
 /** Messages one process handles in a row before the others on the run queue get a turn. */
 const RUN_BUDGET = 1024;
 
-const show = (x: unknown): string => inspect(x, { depth: 2, breakLength: Infinity });
+const show = (x: unknown): string => safeInspect(x);
+
+/** `x instanceof Return`, false (not a throw) for a value whose prototype cannot be read (a revoked Proxy). */
+function isReturn(x: unknown): x is Return {
+  if (typeof x !== 'object' || x === null) return false;
+  try {
+    return x instanceof Return;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * One running server: its state, its mailbox (a user lane, bounded by `maxMailbox`, and a control
@@ -57,7 +67,7 @@ export class Process implements Runnable {
   /** @internal */
   continuation: Message | undefined = undefined;
   /** @internal */
-  idleTimer: NodeJS.Timeout | undefined = undefined;
+  idleTimer: Delay | undefined = undefined;
   /** Calls taken off the queue whose reply is deferred (`noreply`), to reject if the server dies. */
   /** @internal */
   pending: Set<CallMessage> | undefined = undefined;
@@ -65,6 +75,8 @@ export class Process implements Runnable {
   exitWaiters: ((reason: unknown) => void)[] | undefined = undefined;
   /** @internal */
   lastMessage: Message | undefined = undefined;
+  /** @internal The async handler, init or terminate in flight, where tracked (see context.ts). */
+  invocation: Invocation | undefined = undefined;
   /** @internal Neighbours in the table of live processes (table.ts): an intrusive list, no Set. */
   prevLive: Process | undefined = undefined;
   /** @internal */
@@ -106,11 +118,16 @@ export class Process implements Runnable {
     if (this.hasWork() && !this.scheduled) schedule(this);
   }
 
-  /** Init failed or was abandoned: nothing stays registered or linked; early callers are told. */
+  /**
+   * Init failed or was abandoned: nothing stays registered; early callers are told. The parent learns
+   * it from start's rejection, not from an exit signal; servers init linked (startLink from init) get
+   * the exit signal, as OTP's linked children do, and die with it unless they trap exits.
+   */
   failStart(reason: unknown): void {
-    if (this.links) {
-      for (const p of this.links) p.links?.delete(this);
-      this.links = undefined;
+    const parent = this.parent;
+    if (parent !== undefined) {
+      this.links?.delete(parent);
+      parent.links?.delete(this);
     }
     this.die(reason);
   }
@@ -188,6 +205,27 @@ export class Process implements Runnable {
 
   /** Drains the mailbox: one message at a time, until it is empty, a handler goes async, or the slice ends. */
   run(): void {
+    try {
+      this.drain();
+    } catch (error) {
+      // Nothing a handler returns or throws should get here; if a hostile value still does, the
+      // server ends with it rather than the run loop (and every other server) with an exception.
+      this.fault(error);
+    }
+  }
+
+  /** The last resort: ends the server with `error`, running terminate if it can. */
+  private fault(error: unknown): void {
+    this.busy = false;
+    try {
+      if (this.status < TERMINATING) this.shutdown(error, undefined);
+    } catch {
+      // terminate's own way out failed: die below
+    }
+    if (this.status !== DEAD) this.die(error);
+  }
+
+  private drain(): void {
     let budget = RUN_BUDGET;
     while (!this.busy && this.status !== DEAD) {
       let msg: Message | undefined;
@@ -259,7 +297,9 @@ export class Process implements Runnable {
     context.current = this;
     let result: unknown;
     try {
-      result = handler.fn.call(this.server, msg.payload, this.state, msg);
+      result = tracksAwait && tracked(handler.fn)
+        ? runTracked(this, handler.fn, this.server, msg.payload, this.state, msg)
+        : handler.fn.call(this.server, msg.payload, this.state, msg);
     } catch (error) {
       context.current = previous;
       this.crash(error, msg);
@@ -269,13 +309,19 @@ export class Process implements Runnable {
     // The handler may have ended its own server (this.link to a dead ref, GenServer.exit on itself):
     // then die() has already told the caller, and the result is moot.
     if (this.status === DEAD) return;
-    if (result instanceof Return) return this.apply(result, msg, handler);
+    if (isReturn(result)) return this.apply(result, msg, handler);
     if (isThenable(result)) {
       this.busy = true;
-      result.then(
-        (value) => this.resume(value, msg, handler),
-        (error: unknown) => this.resumeCrash(error, msg),
-      );
+      try {
+        result.then(
+          (value) => this.resume(value, msg, handler),
+          (error: unknown) => this.resumeCrash(error, msg),
+        );
+      } catch (error) {
+        // A thenable whose then throws: a crash like any other.
+        this.busy = false;
+        this.crash(error, msg);
+      }
       return;
     }
     this.badReturn(result, msg, handler);
@@ -283,16 +329,26 @@ export class Process implements Runnable {
 
   private resume(result: unknown, msg: Message, handler: Handler): void {
     this.busy = false;
+    this.invocation = undefined;
     if (this.status !== RUNNING) return;
-    if (result instanceof Return) this.apply(result, msg, handler);
-    else this.badReturn(result, msg, handler);
+    try {
+      if (isReturn(result)) this.apply(result, msg, handler);
+      else this.badReturn(result, msg, handler);
+    } catch (error) {
+      this.fault(error);
+    }
     this.reschedule();
   }
 
   private resumeCrash(error: unknown, msg: Message): void {
     this.busy = false;
+    this.invocation = undefined;
     if (this.status !== RUNNING) return;
-    this.crash(error, msg);
+    try {
+      this.crash(error, msg);
+    } catch (fault) {
+      this.fault(fault);
+    }
   }
 
   private apply(result: Return, msg: Message, handler: Handler): void {
@@ -331,9 +387,18 @@ export class Process implements Runnable {
   /** `{ continue }` and `{ timeout }`; returns an error for options that make no sense. */
   /** @internal */
   applyOptions(options: ReturnOptions, handler: Handler): Error | undefined {
-    const { continue: next, timeout } = options;
+    let next: ReturnOptions['continue'];
+    let timeout: unknown;
+    let tag: unknown;
+    let payload: unknown;
+    try {
+      ({ continue: next, timeout } = options);
+      [tag, payload] = typeof next === 'string' ? [next, undefined] : Array.isArray(next) ? next : [undefined, undefined];
+    } catch {
+      // Options that cannot even be read (a revoked Proxy, a throwing getter).
+      return new BadReturnError(this.ref, handler.name, handler.tag, options, 'options an object with `continue` and/or `timeout`');
+    }
     if (next !== undefined) {
-      const [tag, payload] = typeof next === 'string' ? [next, undefined] : Array.isArray(next) ? next : [undefined, undefined];
       if (typeof tag !== 'string') {
         return new BadReturnError(this.ref, handler.name, handler.tag, options, "options whose `continue` is a tag or [tag, payload]");
       }
@@ -345,7 +410,7 @@ export class Process implements Runnable {
       }
       // As in OTP, a timeout only fires if nothing else is waiting to be handled.
       if (timeout !== Infinity && this.continuation === undefined && this.mailboxLength === 0) {
-        this.idleTimer = setTimeout(() => {
+        this.idleTimer = new Delay(() => {
           this.idleTimer = undefined;
           this.deliver(new Message(INFO, 'timeout', undefined, this.ref));
         }, timeout);
@@ -384,6 +449,11 @@ export class Process implements Runnable {
     settle(msg, value);
   }
 
+  /** A deferred call timed out: nobody waits for it any more. */
+  forget(msg: CallMessage): void {
+    this.pending?.delete(msg);
+  }
+
   private trace(line: string): void {
     logger().info(`${this.ref} ${line}`, { server: this.ref });
   }
@@ -406,7 +476,7 @@ export class Process implements Runnable {
 
   /** @internal */
   cancelIdle(): void {
-    clearTimeout(this.idleTimer);
+    this.idleTimer?.cancel();
     this.idleTimer = undefined;
   }
 

@@ -1,4 +1,5 @@
-import { performance } from 'node:perf_hooks';
+import { nativeSetImmediate, realNow } from './clock';
+import { STALE_MS, recordStale } from './stale';
 import { Queue } from './queue';
 
 /**
@@ -9,6 +10,8 @@ import { Queue } from './queue';
  *
  * The same module keeps a coarse clock: reading the real one costs ~45 ns, a third of a whole call,
  * so call deadlines read `coarseNow()`, which refreshes itself every few ticks and once per turn.
+ * Both the slices and the coarse clock use real time and the native setImmediate: fake timers must
+ * never stop the run queue (deadlines.ts moves to the fake clock by itself).
  */
 export interface Runnable {
   scheduled: boolean;
@@ -27,15 +30,18 @@ const settled = Promise.resolve();
 let flushQueued = false;
 let flushing = false;
 
-let now = performance.now();
+let now = realNow();
 let fresh = false;
+/** A deadline read `now` since the last refresh: if it turns out stale, that must be written down. */
+let read = false;
 let ticks = 0;
 let checkEvery = MAX_CHECK_EVERY;
 let sliceStart = now;
 let yielding = false;
 
 function refresh(): void {
-  const t = performance.now();
+  const t = realNow();
+  if (read) noteStale(t);
   // Check the clock more often when messages are slow, less often when they are cheap, so a slow
   // handler cannot hold the loop for many checks' worth of messages.
   const spent = t - now;
@@ -48,21 +54,29 @@ function refresh(): void {
     sliceStart = t;
     // A new turn may bring slow handlers after cheap ones: start by checking the clock often.
     checkEvery = 4;
-    setImmediate(newTurn);
+    nativeSetImmediate(newTurn);
   } else if (t - sliceStart > SLICE_MS) {
     yielding = true;
   }
 }
 
+function noteStale(t: number): void {
+  read = false;
+  if (t - now > STALE_MS) recordStale(now, t);
+}
+
 function newTurn(): void {
+  // Readings of `now` taken since the last refresh were taken by now at the latest.
+  if (read) noteStale(realNow());
   fresh = false;
   yielding = false;
   if (runQueue.length > 0 && !flushing) flush();
 }
 
-/** A clock (performance.now() time base) that is at most a few operations or one turn stale. */
+/** A real clock (performance.now() time base) that is at most a few operations or one turn stale. */
 export function coarseNow(): number {
   if (!fresh || ++ticks >= checkEvery) refresh();
+  read = true;
   return now;
 }
 

@@ -8,6 +8,12 @@ export const DEAD = 3;
 export const STATUS_NAMES = ['starting', 'running', 'terminating', 'dead'] as const;
 export type StatusName = (typeof STATUS_NAMES)[number];
 
+/** True for a value with a `then` method; false (not a throw) for one whose `then` cannot be read. */
 export function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
+  if (typeof x !== 'object' || x === null) return false;
+  try {
+    return typeof (x as PromiseLike<unknown>).then === 'function';
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 // Shared helpers for the behaviour specs. They use the public surface only.
-import { GenServer, setLogger, type Logger, type ServerRef } from '../../lib';
+import { GenServer, type ServerRef } from '../../lib';
+import { cleanup, onExit, startLogCapture, type LogCapture, type LogEntry } from '../../lib/testing';
 
 /** Waits `ms` milliseconds. The timer is gone once the promise resolves, so nothing leaks. */
 export function sleep(ms: number): Promise<void> {
@@ -18,23 +19,14 @@ export function gate<T = void>(): Gate<T> {
   return { promise, open };
 }
 
-/**
- * Resolves to what `promise` rejects with, and fails if it resolves instead:
- * `const error = await rejectionOf(GenServer.call(ref, 'nope'))`.
- */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  let value: unknown;
-  try {
-    value = await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error(`expected the promise to reject, but it resolved to ${String(value)}`);
-}
+// What users need lives in the test kit; these spec-only helpers build on it.
+export { rejectionOf } from '../../lib/testing';
 
 /**
  * Stops, after each test of the enclosing `describe`, every server the test handed to `track` and
- * that is still alive, so a failing test never leaves servers (or a hanging mocha) behind.
+ * that is still alive, so a failing test never leaves servers (or a hanging mocha) behind. Runs the
+ * kit's `cleanup` in the describe's own afterEach (before `captureLogs()` puts the logger back), so
+ * what `startSupervised` started stops there too.
  *
  * ```ts
  * const track = trackServers();
@@ -42,24 +34,15 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
  * ```
  */
 export function trackServers(): <R extends ServerRef | undefined>(ref: R) => R {
-  const refs: ServerRef[] = [];
-  afterEach(async () => {
-    for (const ref of refs.splice(0).reverse()) {
-      // Bounded: a server stuck in a handler of a failed test must not hang the hook.
-      if (GenServer.isAlive(ref)) await GenServer.stop(ref, 'shutdown', 2000).catch(() => undefined);
-    }
-  });
+  afterEach(cleanup);
   return (ref) => {
-    if (ref !== undefined) refs.push(ref);
+    // Bounded: a server stuck in a handler of a failed test must not hang the hook.
+    if (ref !== undefined) onExit(() => (GenServer.isAlive(ref) ? GenServer.stop(ref, 'shutdown', 2000).catch(() => undefined) : undefined));
     return ref;
   };
 }
 
-export interface LogEntry {
-  level: 'error' | 'warn' | 'info';
-  message: string;
-  details: Record<string, unknown> | undefined;
-}
+export type { LogEntry } from '../../lib/testing';
 
 /**
  * Routes the library's logger into an array for each test of the enclosing `describe` (so expected
@@ -68,17 +51,14 @@ export interface LogEntry {
  */
 export function captureLogs(): LogEntry[] {
   const entries: LogEntry[] = [];
-  let previous: Logger | undefined;
-  const record = (level: LogEntry['level']) => (message: string, details?: Record<string, unknown>) => {
-    entries.push({ level, message, details });
-  };
+  let capture: LogCapture | undefined;
   beforeEach(() => {
     entries.length = 0;
-    previous = setLogger({ error: record('error'), warn: record('warn'), info: record('info') });
+    capture = startLogCapture(entries);
   });
   afterEach(() => {
-    if (previous !== undefined) setLogger(previous);
-    previous = undefined;
+    capture?.stop();
+    capture = undefined;
   });
   return entries;
 }

@@ -1,0 +1,9 @@
+import { scenario } from './scenario.js';
+
+scenario().then(
+  (summary) => console.log(`consumer ok (node ${process.versions.node}): ${summary}`),
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
