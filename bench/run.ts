@@ -5,12 +5,13 @@ import { runProfiles } from './profile/run_profiles';
 import { finalTable, progressLine } from './report';
 import type { Row } from './workload';
 import { workloads } from './workloads';
+import { stopThreads } from './workloads/threads';
 
 /**
  * `npm run bench`: every workload, ours against the baseline actor, then Elixir's GenServer side by
  * side when `elixir` is installed, then the final table. Flags (after `npm run bench --`):
  *   --quick        a few hundred ms per workload, small counts: checks that everything runs
- *   --only=a,b     only these workloads (keys: seq async_seq calls8 calls64 casts start_stop queued heap loop loop_slow registry_exits observer)
+ *   --only=a,b     only these workloads (keys: seq async_seq calls8 calls64 casts start_stop queued heap loop loop_slow registry_exits thread_seq thread_64 thread_casts scaling observer)
  *   --elixir       only the workloads Elixir also runs, and the side-by-side
  *   --no-elixir    skip the Elixir side-by-side
  *   --profile      CPU-profile sequential calls and casts (ours and baseline) with node --cpu-prof
@@ -72,9 +73,10 @@ async function main(): Promise<number> {
       console.error(`  FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
   }
+  await stopThreads();
   if (options.elixir) rows.push(...(await runElixirSideBySide(rows, config)));
   console.log(`\n${finalTable(rows, config.quick)}`);
-  console.log('\ncross-thread and cross-node call targets: not measured (the library has no transport yet).');
+  console.log('\ncross-node call targets over NATS: not measured here (issue 12).');
   if (failed > 0) console.error(`\n${failed} workload(s) failed.`);
   return failed > 0 ? 1 : 0;
 }

@@ -11,6 +11,8 @@ import { main as namedCounter } from './named_counter';
 import { main as counterSingleton } from './counter_singleton';
 import { main as tooManyMessages } from './too_many_messages';
 import { main as chat } from './chat/app';
+import { main as threads } from './threads/app';
+import { main as wordCounts } from './word_counts';
 
 /** Each example: its file, what it shows, and its `main`. */
 export const examples: ReadonlyArray<readonly [file: string, title: string, main: () => Promise<void>]> = [
@@ -25,6 +27,8 @@ export const examples: ReadonlyArray<readonly [file: string, title: string, main
   ['named_counter.ts', 'name registration', namedCounter],
   ['counter_singleton.ts', '@singleton', counterSingleton],
   ['chat/app.ts', 'a supervision tree: a Registry of rooms, a DynamicSupervisor of Room servers, a Presence tracker', chat],
+  ['threads/app.ts', 'beyond one thread: CPU-heavy servers on worker threads behind a PartitionSupervisor', threads],
+  ['word_counts.ts', 'Agent, Task.asyncStream and TaskSupervisor under a module-based supervisor', wordCounts],
   ['too_many_messages.ts', 'bonus: what happens when a GenServer gets too many messages', tooManyMessages],
 ];
 

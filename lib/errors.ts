@@ -133,6 +133,26 @@ export class ServerExitError extends GenServerError {
   }
 }
 
+/** A task exited before it produced its result (it threw, or was killed or shut down). */
+export class TaskExitError extends GenServerError {
+  constructor(readonly task: unknown, readonly reason: unknown) {
+    super(
+      `Task ${describeServer(task)} exited before producing its result, with reason ${describeReason(reason)}.`,
+      reason instanceof Error ? { cause: reason } : undefined,
+    );
+  }
+}
+
+/** `Task.await`, `awaitMany` or `asyncStream` waited longer than its timeout; the task was shut down. */
+export class TaskTimeoutError extends GenServerError {
+  constructor(readonly task: unknown, readonly timeout: number) {
+    super(
+      `Task ${describeServer(task)} produced no result within ${timeout} ms and was shut down. Pass a longer ` +
+        `timeout (Infinity waits forever), or use Task.yield() to wait without giving up on the task.`,
+    );
+  }
+}
+
 /** `GenServer.stop()` waited longer than its timeout for `terminate` to finish. */
 export class StopTimeoutError extends GenServerError {
   constructor(readonly server: unknown, readonly timeout: number) {
@@ -235,6 +255,51 @@ export class ArgumentError extends GenServerError {
 export class DecoratorError extends GenServerError {
   constructor(readonly decorator: string, readonly member: string, fix: string) {
     super(`@${decorator} on ${member}: ${fix}`);
+  }
+}
+
+/**
+ * A value that cannot cross a node boundary: a function, a symbol, a class instance structured
+ * clone would strip, a cycle. Calls (and starts, replies, state reads) reject with it; casts and
+ * sends are logged and dropped instead. `path` says where in the value it sits (`payload.user.save`).
+ */
+export class PayloadError extends GenServerError {
+  constructor(readonly path: string, readonly value: unknown, readonly reason: string) {
+    super(
+      `${path} cannot cross to another node: ${reason} (got ${describeValue(value)}). Send plain data ` +
+        `(primitives, plain objects, arrays, Map, Set, Date, typed arrays, Errors, ServerRefs) instead.`,
+    );
+  }
+}
+
+/** The node a request went to is down or was never connected; the request's fate is unknown. */
+export class NodeDownError extends GenServerError {
+  constructor(readonly node: string, what: string = 'The request') {
+    super(
+      `${what} could not complete: node '${node}' is down or not connected. Monitor the node ` +
+        `(this.monitorNode(node)) to learn when it goes down, or supervise what runs there.`,
+    );
+  }
+}
+
+/**
+ * An error thrown on another node whose class this node does not know (a user's own error class):
+ * it keeps the original `name` (the class name, also in `className`), `message`, `stack` and fields.
+ * Built-in errors (TypeError, …) and this library's errors arrive as themselves.
+ */
+export class RemoteError extends GenServerError {
+  readonly className: string;
+  constructor(className: string, message: string, readonly node: string) {
+    super(message);
+    this.className = className;
+    this.name = className;
+  }
+}
+
+/** A class could not be found by its name on a node, or two classes claim one name there. */
+export class ClassNameError extends GenServerError {
+  constructor(readonly className: string, readonly node: string, detail: string) {
+    super(`GenServer class '${className}' on node '${node}': ${detail}`);
   }
 }
 

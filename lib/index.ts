@@ -20,9 +20,17 @@ export { stop, ignore, type Reply, type NoReply, type Stop, type Ignore, type Re
 export { setLogger, consoleLogger, type Logger } from './logger';
 export { Supervisor, type SupervisorOptions, type Strategy, type ChildInfo, type ChildCounts } from './behaviours/supervisor';
 export { DynamicSupervisor, type DynamicSupervisorOptions } from './behaviours/dynamic_supervisor';
+export { Agent, type AgentTarget } from './behaviours/agent';
+export { RequestId, type RequestResponse, type MultiCallResult } from './behaviours/requests';
+export { Task, type TaskResult, type TaskFn, type AsyncStreamOptions } from './behaviours/task';
+export { TaskSupervisor, type TaskChildOptions } from './behaviours/task_supervisor';
 export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry/registry';
 export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './behaviours/child_spec';
 export type { ViaName } from './process/names';
+export { Node } from './node/api';
+export { PartitionSupervisor, type PartitionSupervisorOptions } from './behaviours/partition_supervisor';
+export type { ThreadOptions } from './node/threads';
+export type { RemoteName } from './behaviours/client';
 export type { Protocol, CallReply, CallPayload, CastPayload, InfoPayload, ContinuePayload, CallTag, CastTag, InfoTag, ContinueTag, StateOf, ProtocolOf } from './types';
 export {
   GenServerError,
@@ -33,6 +41,8 @@ export {
   CallingSelfError,
   ServerExitError,
   StopTimeoutError,
+  TaskExitError,
+  TaskTimeoutError,
   MailboxFullError,
   StartTimeoutError,
   ChildStartError,
@@ -44,5 +54,9 @@ export {
   BadReturnError,
   ArgumentError,
   DecoratorError,
+  PayloadError,
+  NodeDownError,
+  RemoteError,
+  ClassNameError,
 } from './errors';
 export { Observer, type ObserverOptions, type RunningObserver } from './observer/index';

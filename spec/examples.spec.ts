@@ -95,6 +95,16 @@ const expected: Record<string, string[]> = {
     'a second CounterSingleton.startLink([]) rejects with AlreadyStartedError',
     'await GenServer.stop(CounterSingleton); GenServer.isAlive(CounterSingleton) → false',
   ],
+  'word_counts.ts': [
+    'children: Agent, crawlers',
+    '/home: 5 words',
+    '/about: 2 words',
+    'a page gave up: timeout',
+    '/blog: 11 words',
+    'most used: the ×4, about ×1',
+    'distinct words: 15',
+    'stopped: word_totals alive → false',
+  ],
 };
 
 describe('examples/', () => {

@@ -9,6 +9,7 @@ import { queuedCasts } from './queued_casts';
 import { registryExits } from './registry_exits';
 import { sequentialCalls } from './sequential_calls';
 import { startStop } from './start_stop';
+import { threadCalls, threadCalls64, threadCasts, threadScaling } from './threads';
 
 /** Every workload, in the order `npm run bench` runs and prints them. */
 export const workloads: readonly Workload[] = [
@@ -22,6 +23,10 @@ export const workloads: readonly Workload[] = [
   idleHeap,
   eventLoopCheap,
   eventLoopSlow,
+  threadCalls,
+  threadCalls64,
+  threadCasts,
+  threadScaling,
   registryExits,
   observerOpen,
 ];

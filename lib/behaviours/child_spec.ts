@@ -1,5 +1,6 @@
 import { ArgumentError, StopTimeoutError } from '../errors';
-import { noProc, processFor, stop, type ServerTarget } from './client';
+import { exit, isRemote, noProc, processFor, stop, type ServerTarget } from './client';
+import { remote } from '../process/remote';
 import { now as clockNow } from '../process/clock';
 import { context } from '../process/context';
 import { link, unlink } from '../process/links';
@@ -19,7 +20,8 @@ export type ChildType = 'worker' | 'supervisor';
 export interface ChildSpec {
   /** Unique among a supervisor's children. For a class, the class's name. */
   id: string;
-  start: () => Promise<ServerRef | undefined>;
+  /** Called with a DynamicSupervisor's `extraArguments` (none elsewhere). */
+  start: (...extraArguments: never[]) => Promise<ServerRef | undefined>;
   /** Default 'permanent': always restarted. 'transient': only after a crash. 'temporary': never. */
   restart?: Restart;
   /** Default 5000 ms for a worker ('infinity' for a supervisor); then it is killed. */
@@ -44,7 +46,8 @@ export type ChildSpecInput = ChildSpecSource | readonly [ChildSpecSource, unknow
 export function defaultChildSpec(cls: { name: string; startLink(arg?: unknown): Promise<unknown> }, arg: unknown): FullChildSpec {
   return {
     id: cls.name,
-    start: () => cls.startLink(arg) as Promise<ServerRef | undefined>,
+    // A DynamicSupervisor's extraArguments come first, as in Elixir: startLink([...extra, arg]).
+    start: (...extra: unknown[]) => cls.startLink(extra.length === 0 ? arg : [...extra, arg]) as Promise<ServerRef | undefined>,
     restart: 'permanent',
     shutdown: 5000,
     type: 'worker',
@@ -120,12 +123,12 @@ export function shouldRestart(restart: Restart, reason: unknown, clean: boolean)
  * start function did not. Resolves to the ref, or undefined (ignored). If the child is already dead
  * by then, its exit still reaches the supervisor, as an EXIT with reason 'noproc'.
  */
-export function startChildAs(sup: Process, spec: FullChildSpec): Promise<ServerRef | undefined> {
+export function startChildAs(sup: Process, spec: FullChildSpec, extraArguments: readonly unknown[] = NO_ARGUMENTS): Promise<ServerRef | undefined> {
   const previous = context.current;
   context.current = sup;
   let started: Promise<ServerRef | undefined>;
   try {
-    started = Promise.resolve(spec.start());
+    started = Promise.resolve((spec.start as (...extra: unknown[]) => Promise<ServerRef | undefined>)(...extraArguments));
   } catch (error) {
     return Promise.reject(error);
   } finally {
@@ -137,6 +140,11 @@ export function startChildAs(sup: Process, spec: FullChildSpec): Promise<ServerR
       throw new ArgumentError(`start() of child '${spec.id}'`, ref, 'a promise of a ServerRef (or of undefined, to ignore the child)');
     }
     const child = ref[PROC];
+    // On another node: startLink linked it there; link it anyway if its start did not.
+    if (child === undefined) {
+      remote.hooks?.link(sup, ref);
+      return ref;
+    }
     // Dead already: a linked child's EXIT is on its way; an unlinked one's must be made up.
     if (child.isDead) {
       if (child.parent !== sup) sup.exitSignal(child, child.exitReason);
@@ -155,6 +163,7 @@ export function startChildAs(sup: Process, spec: FullChildSpec): Promise<ServerR
  */
 export async function shutdownChild(sup: Process, ref: ServerRef, shutdown: Shutdown): Promise<void> {
   const child = ref[PROC];
+  if (child === undefined && isRemote(ref)) return shutdownRemoteChild(sup, ref, shutdown);
   unlink(sup, child);
   if (child.isDead) return;
   if (shutdown === 'brutal_kill') return child.kill();
@@ -165,6 +174,18 @@ export async function shutdownChild(sup: Process, ref: ServerRef, shutdown: Shut
     // NoProcError: it exited on its own meanwhile; nothing to do.
   }
 }
+
+async function shutdownRemoteChild(sup: Process, ref: ServerRef, shutdown: Shutdown): Promise<void> {
+  remote.hooks!.unlink(sup, ref);
+  if (shutdown === 'brutal_kill') return exit(ref, 'kill');
+  try {
+    await stop(ref, 'shutdown', shutdown === 'infinity' ? Infinity : shutdown);
+  } catch (error) {
+    if (error instanceof StopTimeoutError) exit(ref, 'kill');
+    // NoProcError, NodeDownError: it is gone already.
+  }
+}
+const NO_ARGUMENTS: readonly unknown[] = [];
 
 /** Restart intensity: more than `maxRestarts` restarts within `maxSeconds` is too many. */
 export class RestartIntensity {

@@ -8,6 +8,7 @@ import type { Process } from '../process/process';
 import { DEAD, isThenable } from '../process/status';
 import { settle } from '../process/message';
 import { PROC, ServerRef } from '../process/ref';
+import { remote } from '../process/remote';
 import { cancelTimer as cancel, TimerRef } from '../process/timers';
 import type { CallArgs, Calls, Casts, From, Infos, PayloadArg, PayloadOfCall, PayloadOfCast, PayloadOfInfo, Protocol, ReplyOfCall, TypedTarget } from '../types';
 
@@ -18,12 +19,18 @@ import type { CallArgs, Calls, Casts, From, Infos, PayloadArg, PayloadOfCall, Pa
  * `S` is the server's class, carried by its refs and by the class itself; a name reaches an
  * untyped server.
  */
-export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S>;
+export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | RemoteName;
+
+/** A server registered under `name` on another node (Elixir's `{name, node}`): `{ name: 'lobby', node: 'main/thread-1' }`. */
+export interface RemoteName {
+  readonly name: string;
+  readonly node: string;
+}
 
 export type { From };
 
 export const DEFAULT_CALL_TIMEOUT = 5000;
-const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string), a @singleton class or Registry.via(registry, key)';
+const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string), a @singleton class, Registry.via(registry, key) or { name, node }';
 
 /** The live process behind a target, or undefined. */
 export function processFor(target: unknown): Process | undefined {
@@ -40,8 +47,36 @@ export function noProc(target: unknown): Error {
 /** True for anything that names a server, alive or not. */
 export function isTarget(target: unknown): boolean {
   return (
-    target instanceof ServerRef || (typeof target === 'string' && target.length > 0) || typeof target === 'function' || target instanceof ViaName
+    target instanceof ServerRef ||
+    (typeof target === 'string' && target.length > 0) ||
+    typeof target === 'function' ||
+    target instanceof ViaName ||
+    isRemoteName(target)
   );
+}
+
+/** True for `{ name, node }` with two non-empty strings. */
+export function isRemoteName(target: unknown): target is RemoteName {
+  return (
+    typeof target === 'object' &&
+    target !== null &&
+    typeof (target as RemoteName).name === 'string' &&
+    typeof (target as RemoteName).node === 'string' &&
+    (target as RemoteName).name.length > 0
+  );
+}
+
+/** True when `target` reaches no local process but names a server on another node. */
+export function isRemote(target: unknown): boolean {
+  return remote.hooks !== undefined && remote.hooks.isRemote(target);
+}
+
+const TIMEOUT_EXPECTED = 'a finite number >= 0 or Infinity (milliseconds)';
+
+function callRemote(server: unknown, tag: string, payload: unknown, timeout: number): Promise<unknown> {
+  if (typeof tag !== 'string') return Promise.reject(new ArgumentError('tag', tag, 'a string'));
+  if (!isTimeout(timeout)) return Promise.reject(new ArgumentError('timeout', timeout, TIMEOUT_EXPECTED));
+  return remote.hooks!.call(server, tag, payload, timeout);
 }
 
 /** A timeout in ms: a number >= 0, Infinity allowed (NaN is not). */
@@ -73,7 +108,10 @@ export function call<P extends Protocol = Protocol, K extends keyof Calls<P> & s
 ): Promise<ReplyOfCall<P, K>>;
 export function call(server: ServerTarget, tag: string, payload?: unknown, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
   const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
-  if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
+  if (proc === undefined || proc.status === DEAD) {
+    // Off the local path: a remote ref has no process here.
+    return proc === undefined && isRemote(server) ? callRemote(server, tag, payload, timeout) : Promise.reject(noProc(server));
+  }
   if (proc === context.current || (proc.busy && isOwnAwaitingCode(proc))) return Promise.reject(new CallingSelfError(server));
   if (typeof tag !== 'string') return Promise.reject(new ArgumentError('tag', tag, 'a string'));
   if (timeout !== DEFAULT_CALL_TIMEOUT && !isTimeout(timeout)) {
@@ -90,7 +128,10 @@ export function cast<P extends Protocol = Protocol, K extends keyof Casts<P> & s
 ): void;
 export function cast(server: ServerTarget, tag: string, payload?: unknown): void {
   const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
-  if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') return;
+  if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') {
+    if (proc === undefined && typeof tag === 'string' && isRemote(server)) remote.hooks!.cast(server, false, tag, payload);
+    return;
+  }
   if (proc.full) return proc.drop('cast', tag);
   proc.deliver(new Message(CAST, tag, payload, server));
 }
@@ -102,7 +143,10 @@ export function send<P extends Protocol = Protocol, K extends keyof Infos<P> & s
 ): void;
 export function send(server: ServerTarget, tag: string, payload?: unknown): void {
   const proc = server instanceof ServerRef ? server[PROC] : processFor(server);
-  if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') return;
+  if (proc === undefined || proc.status === DEAD || typeof tag !== 'string') {
+    if (proc === undefined && typeof tag === 'string' && isRemote(server)) remote.hooks!.cast(server, true, tag, payload);
+    return;
+  }
   if (proc.full) return proc.drop('info', tag);
   proc.deliver(new Message(INFO, tag, payload, server));
 }
@@ -118,6 +162,10 @@ export function reply(from: From, value: unknown): void {
 
 export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: number = Infinity): Promise<void> {
   const proc = processFor(server);
+  if (proc === undefined && isRemote(server)) {
+    if (!isTimeout(timeout)) return Promise.reject(new ArgumentError('timeout', timeout, TIMEOUT_EXPECTED));
+    return remote.hooks!.system(server, 'stop', reason, timeout) as Promise<void>;
+  }
   if (proc === undefined || proc.status === DEAD) return Promise.reject(noProc(server));
   if (proc === context.current || (proc.busy && isOwnAwaitingCode(proc))) return Promise.reject(new CallingSelfError(server));
   if (!isTimeout(timeout)) {
@@ -143,19 +191,29 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
   });
 }
 
-export function whereis<S = unknown>(name: ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName): ServerRef<S> | undefined {
+export function whereis<S = unknown>(name: RemoteName): Promise<ServerRef<S> | undefined>;
+export function whereis<S = unknown>(name: ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName): ServerRef<S> | undefined;
+export function whereis(name: unknown): ServerRef | undefined | Promise<ServerRef | undefined> {
+  // `{ name, node }`: asked of that node, so the answer is a promise (of this node's ref when it is this node).
+  if (isRemoteName(name)) {
+    if (remote.hooks === undefined) return Promise.resolve(undefined);
+    return remote.hooks.whereis(name);
+  }
   // A ref is its own address, as a pid is in Elixir's GenServer.whereis/1: itself while it lives.
   const proc = name instanceof ServerRef ? name[PROC] : whereisProcess(name);
-  return proc !== undefined && proc.status !== DEAD ? (proc.ref as ServerRef<S>) : undefined;
+  if (proc === undefined && name instanceof ServerRef) return isRemote(name) && remote.hooks!.isAlive(name) ? name : undefined;
+  return proc !== undefined && proc.status !== DEAD ? proc.ref : undefined;
 }
 
 export function isAlive(server: ServerTarget): boolean {
   const proc = processFor(server);
+  if (proc === undefined && isRemote(server)) return remote.hooks!.isAlive(server);
   return proc !== undefined && proc.status !== DEAD;
 }
 
 export function awaitExit(server: ServerTarget): Promise<unknown> {
   const proc = processFor(server);
+  if (proc === undefined && isRemote(server)) return remote.hooks!.awaitExit(server);
   if (proc === undefined) return Promise.reject(noProc(server));
   // A promise cannot resolve to a thenable (it would adopt it and wait on it): such a reason comes
   // wrapped in a ServerExitError, as a value.
@@ -164,6 +222,7 @@ export function awaitExit(server: ServerTarget): Promise<unknown> {
 
 export function exit(server: ServerTarget, reason: unknown): void {
   const proc = processFor(server);
+  if (proc === undefined && isRemote(server)) return remote.hooks!.exit(server, reason, currentProcess());
   if (proc === undefined || proc.status === DEAD) return;
   if (reason === 'kill') proc.kill();
   // The sender is the signal's origin, as in OTP, so a trapping server's parent is recognised:

@@ -1,8 +1,10 @@
 import * as client from './client';
+import * as requests from './requests';
 import { defaultChildSpec, type FullChildSpec } from './child_spec';
 import { ArgumentError, GenServerError } from '../errors';
 import { link, monitor, demonitor, unlink, type MonitorRef } from '../process/links';
 import { PROC, type ServerRef } from '../process/ref';
+import { remote } from '../process/remote';
 import type { Process } from '../process/process';
 import { startServer, type StartOptions } from './start';
 import * as sys from './sys';
@@ -83,6 +85,36 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
    * (and may be left out when it may be `undefined`), and the promise resolves to its reply type.
    */
   static call: typeof client.call = client.call;
+
+  /**
+   * Sends a call without waiting for its reply (OTP `send_request`): the request is in the server's
+   * mailbox when this returns. Collect the reply with `receiveResponse`, `waitResponse` or
+   * `checkResponse`; a failure (dead server, crash) is kept as the response, never thrown here.
+   * Typed like `call`.
+   */
+  static sendRequest: typeof requests.sendRequest = requests.sendRequest;
+
+  /**
+   * Resolves to the reply of a request (OTP `receive_response`). Rejects with `CallTimeoutError`
+   * after `timeout` ms (default 5000; Infinity waits forever), or with the call's own error.
+   */
+  static receiveResponse: typeof requests.receiveResponse = requests.receiveResponse;
+
+  /**
+   * Waits up to `timeout` ms (default 5000) for a request's response: `{ reply }`, `{ error }`, or
+   * `undefined` on timeout, when the request can still be collected later (OTP `wait_response`).
+   */
+  static waitResponse: typeof requests.waitResponse = requests.waitResponse;
+
+  /** The response of a request if it has arrived (`{ reply }` or `{ error }`), else `undefined`. Never waits. */
+  static checkResponse: typeof requests.checkResponse = requests.checkResponse;
+
+  /**
+   * Calls every server at once with the same tag and payload and resolves, within one deadline
+   * (`timeout`, default 5000 ms), to `[{ server, reply } | { server, error }]` in the servers' order.
+   * Never rejects for a server's failure: a timeout is a `CallTimeoutError` in its row.
+   */
+  static multiCall: typeof requests.multiCall = requests.multiCall;
 
   /** Sends a cast: fire and forget. Returns `undefined` and never throws; a dead target drops it. */
   static cast: typeof client.cast = client.cast;
@@ -170,6 +202,7 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
   link(server: client.ServerTarget): void {
     const proc = own(this, 'link');
     const other = client.processFor(server);
+    if (other === undefined && client.isRemote(server)) return remote.hooks!.link(proc, server);
     if (other === undefined && !client.isTarget(server)) throw client.noProc(server);
     // As in OTP, linking to a dead process is an immediate exit signal with reason 'noproc'.
     if (other === undefined || other.isDead) return proc.exitSignal(undefined, 'noproc', other?.ref);
@@ -181,6 +214,7 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
     const proc = own(this, 'unlink');
     const other = client.processFor(server);
     if (other !== undefined) unlink(proc, other);
+    else if (client.isRemote(server)) remote.hooks!.unlink(proc, server);
   }
 
   /**
@@ -202,13 +236,36 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
   monitor(server: client.ServerTarget): MonitorRef {
     const proc = own(this, 'monitor');
     const other = client.processFor(server);
+    if (other === undefined && client.isRemote(server)) return remote.hooks!.monitor(proc, server);
     if (other === undefined && !client.isTarget(server)) throw client.noProc(server);
     return monitor(proc, other);
   }
 
   /** Removes a monitor; true if it was still active (no DOWN delivered yet). */
   demonitor(monitorRef: MonitorRef): boolean {
-    own(this, 'demonitor');
+    const proc = own(this, 'demonitor');
+    // A monitor on a server of another node has no target process here.
+    if (monitorRef?.target === undefined && remote.hooks !== undefined) {
+      const active = remote.hooks.demonitor(proc, monitorRef);
+      if (active !== undefined) return active;
+    }
     return demonitor(monitorRef);
+  }
+
+  /**
+   * Monitors a node (OTP's `monitor_node`): when `node` goes down — its thread exits or its
+   * connection is lost — this server gets `@handleInfo('nodedown')` with `{ node }` (at once if it
+   * is not connected). Each call adds one monitor; `demonitorNode` removes one.
+   */
+  monitorNode(node: string): void {
+    const proc = own(this, 'monitorNode');
+    if (typeof node !== 'string' || node.length === 0) throw new ArgumentError('node', node, 'a node name such as Node.self()');
+    remote.hooks?.monitorNode(proc, node, true);
+  }
+
+  /** Removes one monitor that `monitorNode(node)` set. */
+  demonitorNode(node: string): void {
+    const proc = own(this, 'demonitorNode');
+    remote.hooks?.monitorNode(proc, node, false);
   }
 }

@@ -6,6 +6,7 @@ import { Delay } from '../process/delay';
 import { Process } from '../process/process';
 import { DEAD, STARTING } from '../process/status';
 import type { ServerRef } from '../process/ref';
+import { remote } from '../process/remote';
 
 /** Options of `start` and `startLink`. */
 export interface StartOptions {
@@ -17,9 +18,15 @@ export interface StartOptions {
   maxMailbox?: number;
   /** Log every message in, reply out and new state through the logger's `info`, like `:sys.trace`. Default: false. */
   trace?: boolean;
+  /**
+   * Start the server on this node (a worker thread from `Node.startThreads`, a cluster member).
+   * Default: this node. The class is found there by its registered name (see `Node.register`);
+   * `startLink` links across the nodes.
+   */
+  node?: string;
 }
 
-const KEYS = ['name', 'timeout', 'maxMailbox', 'trace'];
+const KEYS = ['name', 'timeout', 'maxMailbox', 'trace', 'node'];
 
 function checkOptions(options: unknown): StartOptions {
   if (options === undefined) return {};
@@ -38,6 +45,9 @@ function checkOptions(options: unknown): StartOptions {
     throw new ArgumentError('options.maxMailbox', o.maxMailbox, 'a whole number >= 1 or Infinity');
   }
   if (o.trace !== undefined && typeof o.trace !== 'boolean') throw new ArgumentError('options.trace', o.trace, 'a boolean');
+  if (o.node !== undefined && !(typeof o.node === 'string' && o.node.length > 0)) {
+    throw new ArgumentError('options.node', o.node, 'a node name such as Node.self() or one returned by Node.startThreads()');
+  }
   return o as StartOptions;
 }
 
@@ -52,6 +62,9 @@ export function startServer(
   try {
     const router = routerFor(cls, root);
     const opts = checkOptions(options);
+    if (opts.node !== undefined && remote.hooks !== undefined && opts.node !== remote.hooks.selfNode()) {
+      return remote.hooks.start(cls, arg, opts as Record<string, unknown>, linked ? currentProcess() : undefined);
+    }
     const name = opts.name ?? (router.singleton ? cls : undefined);
     if (name !== undefined) {
       const holder = whereisProcess(name);

@@ -14,8 +14,8 @@ import {
   type FullChildSpec,
   type RestartIntensity,
 } from './child_spec';
-import { call, type ServerTarget } from './client';
-import { ArgumentError, ChildNotFoundError, ChildRunningError, ChildStartError, DuplicateChildError, describeReason } from '../errors';
+import { call, isAlive, type ServerTarget } from './client';
+import { ArgumentError, BadReturnError, ChildNotFoundError, ChildRunningError, ChildStartError, DuplicateChildError, describeReason } from '../errors';
 import { handleCall, handleInfo, init, terminate } from '../decorators';
 import { GenServer } from './gen_server';
 import { logger } from '../logger';
@@ -24,7 +24,8 @@ import type { Name } from '../process/names';
 import { isCleanReason } from '../process/exit';
 import type { Process } from '../process/process';
 import { PROC, ServerRef } from '../process/ref';
-import { noreply, reply, stop } from '../returns';
+import { ignore, noreply, reply, Return, stop } from '../returns';
+import { routerFor } from '../metadata';
 import { startServer } from './start';
 
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -86,21 +87,57 @@ function stateOf(sup: ServerTarget): SupervisorState {
   return stateOfServer(sup, SupervisorServer, 'Supervisor');
 }
 
+/** Checks children and flags: what `Supervisor.start` and `Supervisor.init` take. */
+function prepare(children: unknown, options: unknown): { specs: FullChildSpec[]; options: SupervisorOptions } {
+  if (!Array.isArray(children)) throw new ArgumentError('children', children, 'an array of child specs');
+  const opts = checkOptions(options);
+  const specs = children.map(toChildSpec);
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.id)) throw new ArgumentError('children', spec.id, 'children with distinct ids (give each spec its own `id`)');
+    seen.add(spec.id);
+  }
+  return { specs, options: opts };
+}
+
 function startSupervisor(children: unknown, options: unknown, linked: boolean): Promise<ServerRef<SupervisorServer>> {
   try {
-    if (!Array.isArray(children)) throw new ArgumentError('children', children, 'an array of child specs');
-    const opts = checkOptions(options);
-    const specs = children.map(toChildSpec);
-    const seen = new Set<string>();
-    for (const spec of specs) {
-      if (seen.has(spec.id)) throw new ArgumentError('children', spec.id, 'children with distinct ids (give each spec its own `id`)');
-      seen.add(spec.id);
-    }
-    const name = opts.name;
-    return startServer(SupervisorServer, GenServer, { specs, options: opts }, name === undefined ? undefined : { name }, linked) as Promise<ServerRef<SupervisorServer>>;
+    const prepared = prepare(children, options);
+    const name = prepared.options.name;
+    return startServer(SupervisorServer, GenServer, prepared, name === undefined ? undefined : { name }, linked) as Promise<ServerRef<SupervisorServer>>;
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/** Options of a module-based supervisor's `start`/`startLink`: its name. The flags come from `Supervisor.init`. */
+export interface ModuleSupervisorOptions {
+  /** Register the supervisor under this name. Default: none. */
+  name?: Name;
+}
+
+/** A module-based supervisor's start: the module's `@init` runs in the new supervisor with `arg`. */
+function startModule(module: Function, arg: unknown, options: unknown, linked: boolean): Promise<ServerRef<SupervisorServer>> {
+  try {
+    const o = options === undefined ? {} : checkOptionKeys(options, ['name'], "{ name: 'app' }");
+    const init = routerFor(module, Supervisor).init;
+    if (init === undefined) {
+      throw new ArgumentError(module.name || 'supervisor class', module, 'a class extending Supervisor with an @init method that returns Supervisor.init(children, flags)');
+    }
+    const name = o.name as Name | undefined;
+    return startServer(SupervisorServer, GenServer, { module, arg }, name === undefined ? undefined : { name }, linked) as Promise<ServerRef<SupervisorServer>>;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** What `Supervisor.init(children, flags)` returns, for a module-based supervisor's `@init`. */
+export class SupervisorInit {
+  /** @internal */
+  constructor(
+    readonly specs: FullChildSpec[],
+    readonly options: SupervisorOptions,
+  ) {}
 }
 
 /**
@@ -113,14 +150,44 @@ function startSupervisor(children: unknown, options: unknown, linked: boolean): 
  * Defaults: strategy 'one_for_one', maxRestarts 3 within maxSeconds 5.
  */
 export class Supervisor {
-  /** Starts a supervisor with `children` (started in order). Rejects with `ChildStartError` if one fails. */
-  static start(children: readonly ChildSpecInput[], options?: SupervisorOptions): Promise<ServerRef<SupervisorServer>> {
-    return startSupervisor(children, options, false);
+  /**
+   * Starts a supervisor with `children` (started in order). Rejects with `ChildStartError` if one fails.
+   * On a class extending Supervisor (a module-based supervisor), `App.start(arg, { name })` runs its
+   * `@init` with `arg` in the new supervisor instead; `@init` returns `Supervisor.init(children, flags)`.
+   */
+  static start(children: readonly ChildSpecInput[], options?: SupervisorOptions): Promise<ServerRef<SupervisorServer>>;
+  static start(arg?: unknown, options?: ModuleSupervisorOptions): Promise<ServerRef<SupervisorServer>>;
+  static start(this: Function, a?: unknown, options?: unknown): Promise<ServerRef<SupervisorServer>> {
+    return this === Supervisor ? startSupervisor(a, options, false) : startModule(this, a, options, false);
   }
 
   /** Like `start`, linked to the calling server (a supervisor nested in another). */
-  static startLink(children: readonly ChildSpecInput[], options?: SupervisorOptions): Promise<ServerRef<SupervisorServer>> {
-    return startSupervisor(children, options, true);
+  static startLink(children: readonly ChildSpecInput[], options?: SupervisorOptions): Promise<ServerRef<SupervisorServer>>;
+  static startLink(arg?: unknown, options?: ModuleSupervisorOptions): Promise<ServerRef<SupervisorServer>>;
+  static startLink(this: Function, a?: unknown, options?: unknown): Promise<ServerRef<SupervisorServer>> {
+    return this === Supervisor ? startSupervisor(a, options, true) : startModule(this, a, options, true);
+  }
+
+  /**
+   * What a module-based supervisor's `@init` returns (Elixir's `Supervisor.init/2`): its children
+   * and flags — `strategy` ('one_for_one'), `maxRestarts` (3), `maxSeconds` (5). Throws
+   * `ArgumentError` for a bad child or flag, as `Supervisor.start` rejects.
+   *
+   * ```ts
+   * class App extends Supervisor {
+   *   @init setup(config: Config) {
+   *     return Supervisor.init([[Cache, config.size], [TaskSupervisor, { name: 'jobs' }]], { strategy: 'one_for_all' });
+   *   }
+   * }
+   * const app = await App.startLink(config, { name: 'app' }); // nested: [App, config] in a children list
+   * ```
+   */
+  static init(children: readonly ChildSpecInput[], flags?: Omit<SupervisorOptions, 'name'>): SupervisorInit {
+    if (flags !== undefined && typeof flags === 'object' && flags !== null && 'name' in flags) {
+      throw new ArgumentError('flags.name', (flags as SupervisorOptions).name, 'no name here: pass it to start/startLink');
+    }
+    const { specs, options } = prepare(children, flags);
+    return new SupervisorInit(specs, options);
   }
 
   /**
@@ -128,7 +195,12 @@ export class Supervisor {
    * shutdown 'infinity'. Id: from `options.name` (a string itself, a class's name, a via name as
    * `via('names', 'key')`), else 'Supervisor'.
    */
-  static childSpec(arg?: unknown): ChildSpec {
+  static childSpec(this: Function, arg?: unknown): ChildSpec {
+    if (this !== Supervisor) {
+      // A module-based supervisor: `[App, arg]`, id the class name.
+      const module = this as unknown as { name: string; startLink(arg?: unknown): Promise<ServerRef<SupervisorServer>> };
+      return { id: module.name, start: () => module.startLink(arg), type: 'supervisor', shutdown: 'infinity', restart: 'permanent' };
+    }
     const [children, options] = (Array.isArray(arg) ? arg : [[], undefined]) as [readonly ChildSpecInput[], SupervisorOptions | undefined];
     const id = childIdFor(options?.name, 'Supervisor');
     return { id, start: () => Supervisor.startLink(children, options), type: 'supervisor', shutdown: 'infinity', restart: 'permanent' };
@@ -175,9 +247,22 @@ export class SupervisorServer extends GenServer<SupervisorState> {
     return this.self[PROC];
   }
 
+  /** Runs a module-based supervisor's `@init` here, in the supervisor: its children and flags, or undefined for `ignore()`. */
+  private async moduleInit(module: Function, arg: unknown): Promise<SupervisorInit | undefined> {
+    const init = routerFor(module, Supervisor).init!;
+    const result: unknown = await init.fn.call(new (module as new () => object)(), arg);
+    if (result instanceof Return && result.kind === 'ignore') return undefined;
+    if (!(result instanceof SupervisorInit)) {
+      throw new BadReturnError(this.self, init.name, undefined, result, 'Supervisor.init(children, flags) or ignore()');
+    }
+    return result;
+  }
+
   @init
-  async setup(arg: { specs: FullChildSpec[]; options: SupervisorOptions }): Promise<SupervisorState> {
+  async setup(start: { specs: FullChildSpec[]; options: SupervisorOptions } | { module: Function; arg: unknown }) {
     this.trapExits(true);
+    const arg = 'module' in start ? await this.moduleInit(start.module, start.arg) : start;
+    if (arg === undefined) return ignore();
     const state: SupervisorState = {
       strategy: arg.options.strategy ?? 'one_for_one',
       children: [],
@@ -348,7 +433,7 @@ export function countChildren(children: Iterable<{ spec: FullChildSpec; ref: unk
   const counts: ChildCounts = { specs: 0, active: 0, supervisors: 0, workers: 0 };
   for (const c of children) {
     counts.specs++;
-    if (c.ref instanceof ServerRef && !c.ref[PROC].isDead) counts.active++;
+    if (c.ref instanceof ServerRef && isAlive(c.ref)) counts.active++;
     if (c.spec.type === 'supervisor') counts.supervisors++;
     else counts.workers++;
   }

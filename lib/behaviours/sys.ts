@@ -1,5 +1,6 @@
 import { ArgumentError, CallingSelfError } from '../errors';
-import { DEFAULT_CALL_TIMEOUT, isTimeout, noProc, processFor, request, type ServerTarget } from './client';
+import { DEFAULT_CALL_TIMEOUT, isRemote, isTimeout, noProc, processFor, request, type ServerTarget } from './client';
+import { remote } from '../process/remote';
 import { context, isOwnAwaitingCode } from '../process/context';
 import { SYSTEM } from '../process/message';
 import type { Name, ViaName } from '../process/names';
@@ -36,8 +37,12 @@ export interface ServerInfo {
   exitReason: unknown;
 }
 
-function system(server: ServerTarget, tag: string, payload: unknown, timeout: number): Promise<unknown> {
+function system(server: ServerTarget, tag: 'getState' | 'replaceState', payload: unknown, timeout: number): Promise<unknown> {
   const proc = processFor(server);
+  if (proc === undefined && isRemote(server)) {
+    if (!isTimeout(timeout)) return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
+    return remote.hooks!.system(server, tag, payload, timeout);
+  }
   if (proc === undefined || proc.isDead) return Promise.reject(noProc(server));
   if (proc === context.current || (proc.busy && isOwnAwaitingCode(proc))) return Promise.reject(new CallingSelfError(server));
   if (!isTimeout(timeout)) {
@@ -68,8 +73,14 @@ export function replaceState(server: ServerTarget, fn: (state: unknown) => unkno
   return system(server, 'replaceState', fn, timeout);
 }
 
+/** `info` and `trace` are synchronous, so they cannot ask another node. */
+function local(server: ServerTarget, what: string): never {
+  throw new ArgumentError('server', server, `a server on this node (GenServer.${what}() never waits; for a server on another node use Node.info(ref))`);
+}
+
 export function info(server: ServerTarget): ServerInfo {
   const proc = processFor(server);
+  if (proc === undefined && isRemote(server)) local(server, 'info');
   if (proc === undefined) throw noProc(server);
   return {
     id: proc.id,
@@ -92,6 +103,7 @@ export function info(server: ServerTarget): ServerInfo {
 
 export function trace(server: ServerTarget, on: boolean): void {
   const proc = processFor(server);
+  if (proc === undefined && isRemote(server)) local(server, 'trace');
   if (proc === undefined) throw noProc(server);
   proc.tracing = on;
 }

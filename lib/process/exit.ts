@@ -4,6 +4,7 @@ import { context, runTracked, tracked } from './context';
 import { notifyExit } from './links';
 import { CALL, KIND_NAMES, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
 import { unregisterName } from './names';
+import { remote } from './remote';
 import type { Process } from './process';
 import { DEAD, TERMINATING, isThenable } from './status';
 import { delist } from './table';
@@ -121,6 +122,7 @@ export function die(proc: Process, reason: unknown): void {
     proc.control = undefined;
   }
   notifyExit(proc, reason);
+  if (proc.remote !== undefined) remote.hooks?.exited(proc, reason);
   if (proc.exitWaiters) {
     const waiters = proc.exitWaiters;
     proc.exitWaiters = undefined;

@@ -1,5 +1,6 @@
 import { ArgumentError, safeInspect } from '../errors';
 import type { Process } from './process';
+import type { ServerRef } from './ref';
 
 /**
  * Registered names: a string, a class (for `@singleton`), or a `via` name that another registry
@@ -13,6 +14,8 @@ export interface NameRegistry {
   /** Registers `proc` under `key`; false if the key is taken. */
   registerName(key: unknown, proc: Process): boolean;
   unregisterName(key: unknown, proc: Process): void;
+  /** Optional: the ref under `key` when it may be a server of another node (PartitionSupervisor). */
+  whereisRef?(key: unknown): ServerRef | undefined;
 }
 
 /**

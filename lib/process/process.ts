@@ -60,6 +60,8 @@ export class Process implements Runnable {
   /** Monitors this process holds on others. */
   watching: Set<MonitorRef> | undefined = undefined;
   timers: Set<TimerRef> | undefined = undefined;
+  /** @internal Links and monitors across nodes, kept by the node layer (lib/node); unset until then. */
+  remote: object | undefined = undefined;
   /** @internal */
   user: Queue<Message> | undefined = undefined;
   /** @internal */

@@ -1,4 +1,5 @@
 import type { Process } from './process';
+import { remote } from './remote';
 
 /** Where a ref keeps its process; a symbol, so the ref stays opaque to users. */
 export const PROC: unique symbol = Symbol('genserver.process');
@@ -18,9 +19,14 @@ export class ServerRef<S = unknown> {
     this[PROC] = proc;
   }
 
-  /** A number unique to this server within this Node process. */
+  /** A number unique to this server within its node. */
   get id(): number {
     return this[PROC].id;
+  }
+
+  /** The node the server runs on: `Node.self()` for a server of this node. */
+  get node(): string {
+    return remote.hooks?.selfNode() ?? 'main';
   }
 
   toString(): string {
