@@ -64,3 +64,4 @@ export {
   RemoteError,
   ClassNameError,
 } from './errors';
+export { Observer, type ObserverOptions, type RunningObserver } from './observer/index';

@@ -37,6 +37,29 @@ function safely(level: keyof Logger, message: string, details?: Record<string, u
   } catch {
     // nothing sensible to do: the logger itself is what would report it
   }
+  if (listeners.length > 0) {
+    for (const listener of listeners) {
+      try {
+        listener(level, message, details);
+      } catch {
+        // a tool that listens must not break the library's logging
+      }
+    }
+  }
+}
+
+/** @internal Sees every line the library logs, whatever logger the user set (the observer's crash log). */
+export type LogListener = (level: keyof Logger, message: string, details: Record<string, unknown> | undefined) => void;
+
+const listeners: LogListener[] = [];
+
+/** @internal Adds a listener; returns the function that removes it. */
+export function listenToLogs(listener: LogListener): () => void {
+  listeners.push(listener);
+  return () => {
+    const i = listeners.indexOf(listener);
+    if (i >= 0) listeners.splice(i, 1);
+  };
 }
 
 const safe: Logger = {

@@ -6,6 +6,7 @@ import { codec } from './codec';
 import { calls64, calls8 } from './concurrent_calls';
 import { eventLoopCheap, eventLoopSlow } from './event_loop';
 import { idleHeap } from './idle_heap';
+import { observerOpen } from './observer_open';
 import { queuedCasts } from './queued_casts';
 import { registryExits } from './registry_exits';
 import { sequentialCalls } from './sequential_calls';
@@ -31,4 +32,5 @@ export const workloads: readonly Workload[] = [
   registryExits,
   codec,
   cluster,
+  observerOpen,
 ];

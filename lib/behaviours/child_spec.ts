@@ -190,6 +190,8 @@ const NO_ARGUMENTS: readonly unknown[] = [];
 /** Restart intensity: more than `maxRestarts` restarts within `maxSeconds` is too many. */
 export class RestartIntensity {
   private readonly times: number[] = [];
+  /** Restarts since the supervisor started (the observer shows it). */
+  total = 0;
 
   constructor(
     readonly maxRestarts: number,
@@ -202,6 +204,7 @@ export class RestartIntensity {
     const horizon = now - this.maxSeconds * 1000;
     while (this.times.length > 0 && this.times[0] <= horizon) this.times.shift();
     this.times.push(now);
+    this.total++;
     return this.times.length > this.maxRestarts;
   }
 }

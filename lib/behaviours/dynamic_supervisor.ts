@@ -11,7 +11,7 @@ import type { Process } from '../process/process';
 import { PROC, ServerRef } from '../process/ref';
 import { ignore, noreply, reply, Return, stop } from '../returns';
 import { startServer } from './start';
-import { countChildren, type ChildCounts, type ChildInfo, type ModuleSupervisorOptions } from './supervisor';
+import { countChildren, type ChildCounts, type ChildInfo, type ModuleSupervisorOptions, type SupervisorView } from './supervisor';
 import { routerFor } from '../metadata';
 
 /** Options of `DynamicSupervisor.start`. */
@@ -307,3 +307,26 @@ export class DynamicSupervisorServer extends GenServer<DynamicState> {
 }
 
 Object.defineProperty(DynamicSupervisorServer, 'name', { value: 'DynamicSupervisor' });
+
+/** @internal What the observer shows of a dynamic supervisor (see `supervisorView`). */
+export function dynamicSupervisorView(proc: Process, limit = Infinity): SupervisorView | undefined {
+  if (!(proc.server instanceof DynamicSupervisorServer)) return undefined;
+  const state = proc.state as DynamicState | undefined;
+  if (state?.children === undefined) return undefined;
+  const { maxRestarts, maxSeconds, total } = state.intensity;
+  // A dynamic supervisor may hold 100 000 children: the view lists the first `limit` and counts the rest.
+  const children: Child[] = [];
+  for (const c of state.children.values()) {
+    if (children.length >= limit) break;
+    children.push(c);
+  }
+  return {
+    kind: 'DynamicSupervisor',
+    strategy: 'one_for_one',
+    maxRestarts,
+    maxSeconds,
+    restarts: total,
+    childCount: state.children.size,
+    children: children.map((c) => ({ id: undefined, ref: c.ref, type: c.spec.type, restart: c.spec.restart, restarts: 0 })),
+  };
+}

@@ -59,6 +59,8 @@ export interface ChildCounts {
 interface Child {
   spec: FullChildSpec;
   ref: ServerRef | undefined | 'restarting';
+  /** Times this child was started again after an exit (the observer shows it). */
+  restarts?: number;
 }
 
 interface SupervisorState {
@@ -390,6 +392,7 @@ export class SupervisorServer extends GenServer<SupervisorState> {
     for (let i = 0; i < group.length; i++) {
       const child = group[i];
       child.ref = 'restarting';
+      child.restarts = (child.restarts ?? 0) + 1;
       try {
         child.ref = await startChildAs(this.proc, child.spec);
       } catch (error) {
@@ -435,4 +438,33 @@ export function countChildren(children: Iterable<{ spec: FullChildSpec; ref: unk
     else counts.workers++;
   }
   return counts;
+}
+
+/** @internal What the observer shows of a supervisor; `undefined` while it is still starting. */
+export interface SupervisorView {
+  kind: 'Supervisor' | 'DynamicSupervisor';
+  strategy: Strategy;
+  maxRestarts: number;
+  maxSeconds: number;
+  restarts: number;
+  /** All children; `children` may list fewer (a dynamic supervisor's first N). */
+  childCount: number;
+  children: { id: string | undefined; ref: ServerRef | undefined | 'restarting'; type: ChildType; restart: string; restarts: number }[];
+}
+
+/** @internal Read synchronously from the supervisor's state, as `whichChildren` does. */
+export function supervisorView(proc: Process): SupervisorView | undefined {
+  if (!(proc.server instanceof SupervisorServer)) return undefined;
+  const state = proc.state as SupervisorState | undefined;
+  if (state?.children === undefined) return undefined;
+  const { maxRestarts, maxSeconds, total } = state.intensity;
+  return {
+    kind: 'Supervisor',
+    strategy: state.strategy,
+    maxRestarts,
+    maxSeconds,
+    restarts: total,
+    childCount: state.children.length,
+    children: state.children.map((c) => ({ id: c.spec.id, ref: c.ref, type: c.spec.type, restart: c.spec.restart, restarts: c.restarts ?? 0 })),
+  };
 }

@@ -7,6 +7,7 @@ import { unregisterName } from './names';
 import { remote } from './remote';
 import type { Process } from './process';
 import { DEAD, TERMINATING, isThenable } from './status';
+import { delist } from './table';
 import { cancelAllTimers } from './timers';
 
 // How a process exits: terminate, the crash report, then death and everything it tells others.
@@ -98,6 +99,7 @@ export function die(proc: Process, reason: unknown): void {
   if (proc.status === DEAD) return;
   proc.status = DEAD;
   proc.exitReason = reason;
+  delist(proc);
   proc.busy = false;
   proc.invocation = undefined;
   proc.continuation = undefined;

@@ -6,6 +6,7 @@ import { link } from './links';
 import { registerName, whereisProcess, type Name } from './names';
 import type { Process } from './process';
 import { DEAD, RUNNING, STARTING, TERMINATING, isThenable } from './status';
+import { enlist } from './table';
 import type { ServerRef } from './ref';
 
 // How a process starts: its name and link first (so a second start under the name fails at once),
@@ -18,6 +19,7 @@ export function startProcess(proc: Process, arg: unknown, name: Name | undefined
     proc.status = DEAD;
     return Promise.reject(new AlreadyStartedError(name, whereisProcess(name)?.ref));
   }
+  enlist(proc);
   if (parent !== undefined && parent.status < TERMINATING) {
     proc.parent = parent;
     link(proc, parent);

@@ -79,6 +79,10 @@ export class Process implements Runnable {
   lastMessage: Message | undefined = undefined;
   /** @internal The async handler, init or terminate in flight, where tracked (see context.ts). */
   invocation: Invocation | undefined = undefined;
+  /** @internal Neighbours in the table of live processes (table.ts): an intrusive list, no Set. */
+  prevLive: Process | undefined = undefined;
+  /** @internal */
+  nextLive: Process | undefined = undefined;
 
   constructor(
     readonly server: object,
