@@ -231,12 +231,9 @@ function encodeObject(w: Writer, value: object, depth: number): void {
   }
 }
 
-// Buffer's own slicers, without toString's argument handling (Node has them on every Buffer).
-declare module 'node:buffer' {
-  interface Buffer {
-    utf8Slice(start: number, end: number): string;
-  }
-}
+// Buffer's own slicer, without toString's argument handling (Node has it on every Buffer). Typed by a
+// cast rather than by augmenting Buffer: TypeScript 7 rejects an augmented Buffer as a Uint8Array.
+type Utf8Slicer = { utf8Slice(start: number, end: number): string };
 
 class Reader {
   pos = 0;
@@ -287,12 +284,12 @@ class Reader {
       let s = '';
       for (let i = start; i < start + n; i++) {
         const c = buf[i];
-        if (c >= 0x80) return buf.utf8Slice(start, start + n);
+        if (c >= 0x80) return (buf as unknown as Utf8Slicer).utf8Slice(start, start + n);
         s += String.fromCharCode(c);
       }
       return s;
     }
-    return buf.utf8Slice(start, start + n);
+    return (buf as unknown as Utf8Slicer).utf8Slice(start, start + n);
   }
 
   raw(): Buffer {
