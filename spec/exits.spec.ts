@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { GenServer, NoProcError, ServerExitError, handleCall, handleInfo, init, noreply, reply, stop, terminate, type ExitMessage, type ServerRef } from '../lib';
+import { tracksAwait } from '../lib/process/context';
 import { captureLogs, gate, rejectionOf, sleep, trackServers, type Gate } from './support/helpers';
 
 // ---- fixtures ---------------------------------------------------------------------------------
@@ -370,6 +371,20 @@ class Afterlife extends GenServer<{ resumed: Gate<string[]> | undefined; other?:
 
 class Bystander extends GenServer<number> {}
 
+/** Starts a Bystander with startLink once `until` settles, and hands over what came of it. */
+class LateStarter extends GenServer<Gate<unknown>> {
+  @handleCall('startLater')
+  async startLater(until: Promise<void>, s: Gate<unknown>) {
+    await until;
+    try {
+      s.open(await Bystander.startLink(0));
+    } catch (error) {
+      s.open(error);
+    }
+    return reply('done', s);
+  }
+}
+
 describe('exits, as OTP has them', () => {
   const track = trackServers();
   const logs = captureLogs();
@@ -418,6 +433,28 @@ describe('exits, as OTP has them', () => {
       expect(GenServer.info(other).links).to.deep.equal([]);
       expect(GenServer.info(other).monitoredBy).to.deep.equal([]);
       expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).to.be.below(5);
+    });
+
+    it(tracksAwait
+      ? 'startLink from an async handler that resumes after its death rejects with NoProcError naming the dead server'
+      : 'startLink from an async handler that resumes after its death starts an unlinked server (this Node cannot tell the running server)', async () => {
+      const outcome = gate<unknown>();
+      const ref = track(await LateStarter.start(outcome));
+      const release = gate();
+      const call = rejectionOf(GenServer.call(ref, 'startLater', release.promise));
+      await sleep(5);
+      GenServer.exit(ref, 'kill');
+      await call;
+      release.open();
+      const result = await outcome.promise;
+      if (tracksAwait) {
+        expect(result).to.be.instanceOf(NoProcError);
+        expect((result as NoProcError).server).to.equal(ref);
+      } else {
+        const child = track(result as ServerRef);
+        expect(GenServer.isAlive(child)).to.equal(true);
+        expect(GenServer.info(child).links).to.deep.equal([]);
+      }
     });
   });
 
