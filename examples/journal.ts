@@ -19,8 +19,12 @@ export class Journal extends GenServer<string[]> {
 export async function main(): Promise<void> {
   const journal = await Journal.startLink([]);
   console.log('journal = await Journal.startLink([])');
-  console.log(`await GenServer.call(journal, 'add_entry', 'first entry') → ${inspect(await GenServer.call(journal, 'add_entry', 'first entry'))}`);
-  console.log(`await GenServer.call(journal, 'add_entry', 'second entry') → ${inspect(await GenServer.call(journal, 'add_entry', 'second entry'))}`);
+  console.log(
+    `await GenServer.call(journal, 'add_entry', 'first entry') → ${inspect(await GenServer.call(journal, 'add_entry', 'first entry'))}`,
+  );
+  console.log(
+    `await GenServer.call(journal, 'add_entry', 'second entry') → ${inspect(await GenServer.call(journal, 'add_entry', 'second entry'))}`,
+  );
   await GenServer.stop(journal);
 }
 

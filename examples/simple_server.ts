@@ -19,7 +19,9 @@ export async function main(): Promise<void> {
     await GenServer.call(pid, 'increment');
   } catch (error) {
     if (!(error instanceof UnknownMessageError)) throw error;
-    console.log(`await GenServer.call(pid, 'increment') rejects with ${error.name} (tag '${error.tag}', accepted calls: ${error.accepted.length})`);
+    console.log(
+      `await GenServer.call(pid, 'increment') rejects with ${error.name} (tag '${error.tag}', accepted calls: ${error.accepted.length})`,
+    );
   }
   console.log(`GenServer.isAlive(pid) → ${GenServer.isAlive(pid)}`);
   await GenServer.stop(pid);

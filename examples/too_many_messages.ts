@@ -85,7 +85,9 @@ async function flood(servers: ServerRef<PageViews>[], route: (page: string) => S
   };
   const sample = () => {
     const inMailboxes = queued();
-    console.log(`  t=${pad(performance.now() - start, 4)} ms  sent ${pad(sent, 3)}  answered ${pad(answered, 3)}  queued ${pad(inMailboxes, 3)}`);
+    console.log(
+      `  t=${pad(performance.now() - start, 4)} ms  sent ${pad(sent, 3)}  answered ${pad(answered, 3)}  queued ${pad(inMailboxes, 3)}`,
+    );
   };
   const sampler = setInterval(sample, SAMPLE_MS);
   try {
@@ -129,7 +131,9 @@ async function totalViews(servers: ServerRef<PageViews>[]): Promise<number> {
 
 export async function main(): Promise<void> {
   console.log(`Each 'view' call awaits ${WORK_MS} ms, so one PageViews server answers at most ~${Math.floor(1000 / WORK_MS)} calls/s.`);
-  console.log(`Flood: ${BURST} calls every ${EVERY_MS} ms (${(BURST * 1000) / EVERY_MS} calls/s) for ${BURSTS * EVERY_MS} ms, ${BURST * BURSTS} calls in all.`);
+  console.log(
+    `Flood: ${BURST} calls every ${EVERY_MS} ms (${(BURST * 1000) / EVERY_MS} calls/s) for ${BURSTS * EVERY_MS} ms, ${BURST * BURSTS} calls in all.`,
+  );
 
   // 1. One server: the queue grows as long as the flood lasts, and latency with it.
   console.log('One server:');
@@ -140,9 +144,7 @@ export async function main(): Promise<void> {
 
   // 2. The same server, 100 calls at once, callers willing to wait 50 ms: most give up.
   console.log('One server, 100 calls at once, each with a 50 ms timeout:');
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: 100 }, (_, i) => GenServer.call(single, 'view', `page-${i % PAGES}`, 50)),
-  );
+  const outcomes = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => GenServer.call(single, 'view', `page-${i % PAGES}`, 50)));
   const timedOut = outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof CallTimeoutError).length;
   console.log(`  ${outcomes.length - timedOut} answered, ${timedOut} rejected with CallTimeoutError`);
   // 'total' queues behind the abandoned calls: the server still did their work.

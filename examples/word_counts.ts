@@ -7,9 +7,12 @@ import { Agent, GenServer, Supervisor, Task, TaskSupervisor, init } from '../lib
 export class Crawler extends Supervisor {
   @init
   setup(totalsName: string) {
-    return Supervisor.init([Agent.childSpec(() => new Map<string, number>(), { name: totalsName }), [TaskSupervisor, { name: 'crawlers' }]], {
-      strategy: 'one_for_one',
-    });
+    return Supervisor.init(
+      [Agent.childSpec(() => new Map<string, number>(), { name: totalsName }), [TaskSupervisor, { name: 'crawlers' }]],
+      {
+        strategy: 'one_for_one',
+      },
+    );
   }
 }
 
@@ -34,17 +37,25 @@ function fetchPage(path: string, signal: AbortSignal): Promise<string> {
 
 export async function main(): Promise<void> {
   const app = await Crawler.start('word_totals');
-  console.log(`children: ${Supervisor.whichChildren(app).map((c) => c.id).join(', ')}`);
+  console.log(
+    `children: ${Supervisor.whichChildren(app)
+      .map((c) => c.id)
+      .join(', ')}`,
+  );
 
   // Ordered results, two tasks at a time; '/slow' is killed after 100 ms and reported, not fatal.
-  const results = Task.asyncStream(Object.keys(pages), async (path, signal) => {
-    const words = (await fetchPage(path, signal)).split(' ');
-    await Agent.update<Map<string, number>>('word_totals', (totals) => {
-      for (const w of words) totals.set(w, (totals.get(w) ?? 0) + 1);
-      return totals;
-    });
-    return [path, words.length] as const;
-  }, { maxConcurrency: 2, timeout: 100, onTimeout: 'killTask' });
+  const results = Task.asyncStream(
+    Object.keys(pages),
+    async (path, signal) => {
+      const words = (await fetchPage(path, signal)).split(' ');
+      await Agent.update<Map<string, number>>('word_totals', (totals) => {
+        for (const w of words) totals.set(w, (totals.get(w) ?? 0) + 1);
+        return totals;
+      });
+      return [path, words.length] as const;
+    },
+    { maxConcurrency: 2, timeout: 100, onTimeout: 'killTask' },
+  );
   for await (const result of results) {
     console.log('ok' in result ? `${result.ok[0]}: ${result.ok[1]} words` : `a page gave up: ${String(result.exit)}`);
   }

@@ -75,29 +75,57 @@ type NameOf<This, F, Fallback extends string> = [MethodNames<This, F>] extends [
 /** `handleCall`: `@handleCall('tag')`, or bare `@handleCall` (the method's name is the tag). */
 export interface HandleCall {
   <const Tag extends string>(tag: Tag): CallDecorator<Tag>;
-  <This, F extends CallHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
-  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & CallHandler<This, NameOf<This, F, CallTag<This>>>>): void;
+  <This, F extends CallHandler<This, Name>, Name extends string>(
+    method: F,
+    context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name },
+  ): void;
+  <This, F>(
+    prototype: This,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<F & CallHandler<This, NameOf<This, F, CallTag<This>>>>,
+  ): void;
 }
 
 /** `handleCast`: `@handleCast('tag')`, or bare `@handleCast` (the method's name is the tag). */
 export interface HandleCast {
   <const Tag extends string>(tag: Tag): CastDecorator<Tag>;
-  <This, F extends CastHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
-  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & CastHandler<This, NameOf<This, F, CastTag<This>>>>): void;
+  <This, F extends CastHandler<This, Name>, Name extends string>(
+    method: F,
+    context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name },
+  ): void;
+  <This, F>(
+    prototype: This,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<F & CastHandler<This, NameOf<This, F, CastTag<This>>>>,
+  ): void;
 }
 
 /** `handleInfo`: `@handleInfo('tag')`, or bare `@handleInfo` (the method's name is the tag). */
 export interface HandleInfo {
   <const Tag extends string>(tag: Tag): InfoDecorator<Tag>;
-  <This, F extends InfoHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
-  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & InfoHandler<This, NameOf<This, F, HandledInfoTag<This>>>>): void;
+  <This, F extends InfoHandler<This, Name>, Name extends string>(
+    method: F,
+    context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name },
+  ): void;
+  <This, F>(
+    prototype: This,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<F & InfoHandler<This, NameOf<This, F, HandledInfoTag<This>>>>,
+  ): void;
 }
 
 /** `handleContinue`: `@handleContinue('tag')`, or bare `@handleContinue` (the method's name is the tag). */
 export interface HandleContinue {
   <const Tag extends string>(tag: Tag): ContinueDecorator<Tag>;
-  <This, F extends ContinueHandler<This, Name>, Name extends string>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name }): void;
-  <This, F>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F & ContinueHandler<This, NameOf<This, F, ContinueTag<This>>>>): void;
+  <This, F extends ContinueHandler<This, Name>, Name extends string>(
+    method: F,
+    context: ClassMethodDecoratorContext<This, F & Method<This>> & { name: Name },
+  ): void;
+  <This, F>(
+    prototype: This,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<F & ContinueHandler<This, NameOf<This, F, ContinueTag<This>>>>,
+  ): void;
 }
 
 /** `init`: `@init` (or `@init()`) on the method that builds the state from the start argument. */
@@ -119,7 +147,7 @@ function isContext(x: unknown): x is DecoratorContext {
 }
 
 function writer(decorator: string, kind: HandlerKind, tag: string | undefined) {
-  return function (target: unknown, keyOrContext: unknown, descriptor?: PropertyDescriptor): void {
+  return (target: unknown, keyOrContext: unknown, descriptor?: PropertyDescriptor): void => {
     if (isContext(keyOrContext)) {
       const ctx = keyOrContext;
       const member = `${String(ctx.name ?? 'a class')}`;
@@ -127,7 +155,10 @@ function writer(decorator: string, kind: HandlerKind, tag: string | undefined) {
         // A TC39 context does not name the class; a static initializer runs with `this` the class
         // while it is still being defined, so the error can name `Class.member` as in the
         // experimental standard, and is still thrown by the class definition.
-        const fix = ctx.kind === 'method' ? 'put it on an instance method, not a static one.' : `put it on an instance method, not on a static ${ctx.kind}.`;
+        const fix =
+          ctx.kind === 'method'
+            ? 'put it on an instance method, not a static one.'
+            : `put it on an instance method, not on a static ${ctx.kind}.`;
         ctx.addInitializer(function (this: unknown) {
           throw new DecoratorError(decorator, `${(this as { name?: string }).name || 'a class'}.${member}`, fix);
         });

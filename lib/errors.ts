@@ -87,7 +87,10 @@ export class NoProcError extends GenServerError {
 
 /** A server was started under a name that a live server already holds. */
 export class AlreadyStartedError extends GenServerError {
-  constructor(readonly serverName: unknown, readonly ref: unknown) {
+  constructor(
+    readonly serverName: unknown,
+    readonly ref: unknown,
+  ) {
     super(
       `A server is already registered as ${describeServer(serverName)} (${String(ref)}). ` +
         `Talk to it through GenServer.whereis(), stop it first, or start this one under another name.`,
@@ -125,7 +128,10 @@ export class CallingSelfError extends GenServerError {
 
 /** The server exited before it replied to this call. */
 export class ServerExitError extends GenServerError {
-  constructor(readonly server: unknown, readonly reason: unknown) {
+  constructor(
+    readonly server: unknown,
+    readonly reason: unknown,
+  ) {
     super(
       `${describeServer(server)} exited before replying, with reason ${describeReason(reason)}.`,
       isError(reason) ? { cause: reason } : undefined,
@@ -135,7 +141,10 @@ export class ServerExitError extends GenServerError {
 
 /** A task exited before it produced its result (it threw, or was killed or shut down). */
 export class TaskExitError extends GenServerError {
-  constructor(readonly task: unknown, readonly reason: unknown) {
+  constructor(
+    readonly task: unknown,
+    readonly reason: unknown,
+  ) {
     super(
       `Task ${describeServer(task)} exited before producing its result, with reason ${describeReason(reason)}.`,
       reason instanceof Error ? { cause: reason } : undefined,
@@ -145,7 +154,10 @@ export class TaskExitError extends GenServerError {
 
 /** `Task.await`, `awaitMany` or `asyncStream` waited longer than its timeout; the task was shut down. */
 export class TaskTimeoutError extends GenServerError {
-  constructor(readonly task: unknown, readonly timeout: number) {
+  constructor(
+    readonly task: unknown,
+    readonly timeout: number,
+  ) {
     super(
       `Task ${describeServer(task)} produced no result within ${timeout} ms and was shut down. Pass a longer ` +
         `timeout (Infinity waits forever), or use Task.yield() to wait without giving up on the task.`,
@@ -155,7 +167,10 @@ export class TaskTimeoutError extends GenServerError {
 
 /** `GenServer.stop()` waited longer than its timeout for `terminate` to finish. */
 export class StopTimeoutError extends GenServerError {
-  constructor(readonly server: unknown, readonly timeout: number) {
+  constructor(
+    readonly server: unknown,
+    readonly timeout: number,
+  ) {
     super(
       `${describeServer(server)} did not finish terminating within ${timeout} ms; it goes on terminating. ` +
         `Pass a longer timeout to GenServer.stop(), or make @terminate faster.`,
@@ -165,7 +180,11 @@ export class StopTimeoutError extends GenServerError {
 
 /** A call was refused because the server's mailbox holds `maxMailbox` messages already. */
 export class MailboxFullError extends GenServerError {
-  constructor(readonly server: unknown, readonly tag: string, readonly maxMailbox: number) {
+  constructor(
+    readonly server: unknown,
+    readonly tag: string,
+    readonly maxMailbox: number,
+  ) {
     super(
       `Call '${tag}' to ${describeServer(server)} was refused: its mailbox is full (maxMailbox ${maxMailbox}). ` +
         `The server is overloaded; retry later, spread the work over several servers, or raise maxMailbox.`,
@@ -179,7 +198,11 @@ export class MailboxFullError extends GenServerError {
  * logged and dropped; nothing is cut or changed.
  */
 export class PayloadTooLargeError extends GenServerError {
-  constructor(readonly node: string, readonly size: number, readonly maxPayload: number) {
+  constructor(
+    readonly node: string,
+    readonly size: number,
+    readonly maxPayload: number,
+  ) {
     super(
       `A message for node '${node}' encodes to ${size} bytes, more than the ${maxPayload} bytes its transport carries ` +
         `(NATS max_payload). Send a smaller payload (a reference to the data, or chunks), or raise max_payload on the NATS servers.`,
@@ -189,7 +212,10 @@ export class PayloadTooLargeError extends GenServerError {
 
 /** `start` gave up waiting for init (start option `timeout`); the half-started server is gone. */
 export class StartTimeoutError extends GenServerError {
-  constructor(readonly server: unknown, readonly timeout: number) {
+  constructor(
+    readonly server: unknown,
+    readonly timeout: number,
+  ) {
     super(
       `${describeServer(server)} did not finish @init within ${timeout} ms, so it was killed. ` +
         `Make init faster (move slow work to a { continue } step), or pass a longer start option \`timeout\`.`,
@@ -199,28 +225,46 @@ export class StartTimeoutError extends GenServerError {
 
 /** A supervisor's child failed to start; `cause` is why. */
 export class ChildStartError extends GenServerError {
-  constructor(readonly id: string, readonly reason: unknown) {
+  constructor(
+    readonly id: string,
+    readonly reason: unknown,
+  ) {
     super(`Child '${id}' failed to start: ${describeReason(reason)}`, { cause: reason });
   }
 }
 
 /** A supervisor has no child with that id (or, for a DynamicSupervisor, that ref). */
 export class ChildNotFoundError extends GenServerError {
-  constructor(readonly supervisor: unknown, readonly id: unknown) {
-    super(`${describeServer(supervisor)} has no child ${typeof id === 'string' ? `'${id}'` : String(id)}. Supervisor.whichChildren() lists them.`);
+  constructor(
+    readonly supervisor: unknown,
+    readonly id: unknown,
+  ) {
+    super(
+      `${describeServer(supervisor)} has no child ${typeof id === 'string' ? `'${id}'` : String(id)}. Supervisor.whichChildren() lists them.`,
+    );
   }
 }
 
 /** The child is running (or restarting), so it cannot be restarted or deleted now. */
 export class ChildRunningError extends GenServerError {
-  constructor(readonly supervisor: unknown, readonly id: string, readonly ref: unknown) {
-    super(`Child '${id}' of ${describeServer(supervisor)} is running (${String(ref)}); terminate it first with Supervisor.terminateChild().`);
+  constructor(
+    readonly supervisor: unknown,
+    readonly id: string,
+    readonly ref: unknown,
+  ) {
+    super(
+      `Child '${id}' of ${describeServer(supervisor)} is running (${String(ref)}); terminate it first with Supervisor.terminateChild().`,
+    );
   }
 }
 
 /** `startChild` with an id that the supervisor already has. */
 export class DuplicateChildError extends GenServerError {
-  constructor(readonly supervisor: unknown, readonly id: string, readonly ref: unknown) {
+  constructor(
+    readonly supervisor: unknown,
+    readonly id: string,
+    readonly ref: unknown,
+  ) {
     super(
       `${describeServer(supervisor)} already has a child '${id}'${ref ? ` (${String(ref)})` : ' (not running)'}. ` +
         `Give the new child another id, or use Supervisor.restartChild()/deleteChild().`,
@@ -230,15 +274,23 @@ export class DuplicateChildError extends GenServerError {
 
 /** `DynamicSupervisor.startChild` beyond `maxChildren`; the child was not started. */
 export class MaxChildrenError extends GenServerError {
-  constructor(readonly supervisor: unknown, readonly maxChildren: number) {
+  constructor(
+    readonly supervisor: unknown,
+    readonly maxChildren: number,
+  ) {
     super(`${describeServer(supervisor)} already runs maxChildren (${maxChildren}) children; the new child was not started.`);
   }
 }
 
 /** `Registry.register` on a unique key that another server holds. */
 export class AlreadyRegisteredError extends GenServerError {
-  constructor(readonly key: unknown, readonly ref: unknown) {
-    super(`Key ${describeValue(key)} is already registered by ${String(ref)} in this unique Registry. Look it up with Registry.lookup(), or use a duplicate-keys Registry.`);
+  constructor(
+    readonly key: unknown,
+    readonly ref: unknown,
+  ) {
+    super(
+      `Key ${describeValue(key)} is already registered by ${String(ref)} in this unique Registry. Look it up with Registry.lookup(), or use a duplicate-keys Registry.`,
+    );
   }
 }
 
@@ -260,14 +312,22 @@ export class BadReturnError extends GenServerError {
 
 /** A function of this library was given an argument it cannot use. */
 export class ArgumentError extends GenServerError {
-  constructor(readonly argument: string, readonly value: unknown, readonly expected: string) {
+  constructor(
+    readonly argument: string,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
     super(`Expected \`${argument}\` to be ${expected}, got ${describeValue(value)}.`);
   }
 }
 
 /** A decorator was used where it cannot work; thrown while the class is being defined. */
 export class DecoratorError extends GenServerError {
-  constructor(readonly decorator: string, readonly member: string, fix: string) {
+  constructor(
+    readonly decorator: string,
+    readonly member: string,
+    fix: string,
+  ) {
     super(`@${decorator} on ${member}: ${fix}`);
   }
 }
@@ -278,7 +338,11 @@ export class DecoratorError extends GenServerError {
  * sends are logged and dropped instead. `path` says where in the value it sits (`payload.user.save`).
  */
 export class PayloadError extends GenServerError {
-  constructor(readonly path: string, readonly value: unknown, readonly reason: string) {
+  constructor(
+    readonly path: string,
+    readonly value: unknown,
+    readonly reason: string,
+  ) {
     super(
       `${path} cannot cross to another node: ${reason} (got ${describeValue(value)}). Send plain data ` +
         `(primitives, plain objects, arrays, Map, Set, Date, typed arrays, Errors, ServerRefs) instead.`,
@@ -288,7 +352,10 @@ export class PayloadError extends GenServerError {
 
 /** The node a request went to is down or was never connected; the request's fate is unknown. */
 export class NodeDownError extends GenServerError {
-  constructor(readonly node: string, what: string = 'The request') {
+  constructor(
+    readonly node: string,
+    what: string = 'The request',
+  ) {
     super(
       `${what} could not complete: node '${node}' is down or not connected. Monitor the node ` +
         `(this.monitorNode(node)) to learn when it goes down, or supervise what runs there.`,
@@ -303,7 +370,11 @@ export class NodeDownError extends GenServerError {
  */
 export class RemoteError extends GenServerError {
   readonly className: string;
-  constructor(className: string, message: string, readonly node: string) {
+  constructor(
+    className: string,
+    message: string,
+    readonly node: string,
+  ) {
     super(message);
     this.className = className;
     this.name = className;
@@ -312,7 +383,11 @@ export class RemoteError extends GenServerError {
 
 /** A class could not be found by its name on a node, or two classes claim one name there. */
 export class ClassNameError extends GenServerError {
-  constructor(readonly className: string, readonly node: string, detail: string) {
+  constructor(
+    readonly className: string,
+    readonly node: string,
+    detail: string,
+  ) {
     super(`GenServer class '${className}' on node '${node}': ${detail}`);
   }
 }

@@ -35,7 +35,20 @@ export { jsonCodec } from './node/codec_json';
 export { PartitionSupervisor, type PartitionSupervisorOptions } from './behaviours/partition_supervisor';
 export type { ThreadOptions } from './node/threads';
 export type { RemoteName } from './behaviours/client';
-export type { Protocol, CallReply, CallPayload, CastPayload, InfoPayload, ContinuePayload, CallTag, CastTag, InfoTag, ContinueTag, StateOf, ProtocolOf } from './types';
+export type {
+  Protocol,
+  CallReply,
+  CallPayload,
+  CastPayload,
+  InfoPayload,
+  ContinuePayload,
+  CallTag,
+  CastTag,
+  InfoTag,
+  ContinueTag,
+  StateOf,
+  ProtocolOf,
+} from './types';
 export {
   GenServerError,
   CallTimeoutError,

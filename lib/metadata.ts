@@ -60,7 +60,7 @@ export function recordHandler(
     const meta = owner.metadata;
     list = Object.hasOwn(meta, HANDLERS_KEY) ? (meta[HANDLERS_KEY] as HandlerEntry[]) : (meta[HANDLERS_KEY] = []);
   } else {
-    list = Reflect.getOwnMetadata(HANDLERS_KEY, owner.prototype) as HandlerEntry[] | undefined ?? [];
+    list = (Reflect.getOwnMetadata(HANDLERS_KEY, owner.prototype) as HandlerEntry[] | undefined) ?? [];
     if (!Reflect.hasOwnMetadata(HANDLERS_KEY, owner.prototype)) {
       Reflect.defineMetadata(HANDLERS_KEY, list, owner.prototype);
     }

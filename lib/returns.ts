@@ -109,7 +109,11 @@ export interface Ignore extends Return {
 type Value = {} | null | undefined;
 
 /** Answers a call with `value` and keeps `state`. Only call handlers may reply. */
-export function reply<R extends Value, S extends Value, const C extends ContinueValue = never>(value: R, state: S, options?: ReturnOptions<C>): Reply<R, S, C> {
+export function reply<R extends Value, S extends Value, const C extends ContinueValue = never>(
+  value: R,
+  state: S,
+  options?: ReturnOptions<C>,
+): Reply<R, S, C> {
   return new WithValue('reply', state, value, options) as Reply<R, S, C>;
 }
 

@@ -63,9 +63,12 @@ export type Calls<P> = P extends { readonly calls?: infer C } ? Part<NonNullable
 export type Casts<P> = P extends { readonly casts?: infer C } ? Part<NonNullable<C>> : {};
 export type Infos<P> = P extends { readonly infos?: infer C } ? Part<NonNullable<C>> : {};
 /** The continues a protocol declares; when it declares none, any tag (payload `unknown`). */
-export type Continues<P> = DeclaresContinues<P> extends true
-  ? P extends { readonly continues?: infer C } ? Part<NonNullable<C>> : {}
-  : { readonly [tag: string]: unknown };
+export type Continues<P> =
+  DeclaresContinues<P> extends true
+    ? P extends { readonly continues?: infer C }
+      ? Part<NonNullable<C>>
+      : {}
+    : { readonly [tag: string]: unknown };
 /** True when `P` is a typed protocol with a `continues` part. */
 export type DeclaresContinues<P> = IsTyped<P> extends true ? ('continues' extends keyof P ? true : false) : false;
 
@@ -151,24 +154,26 @@ type Checked<P, T> = IsTyped<P> extends true ? T : never;
 type StateParam<S> = unknown extends S ? never : S;
 
 /** The shape a `@handleCall(Tag)` method must have on a server of type `This`. */
-export type CallHandler<This, Tag extends string> = Tag extends CallTag<This>
-  ? (
-      this: This,
-      payload: Checked<ProtocolOf<This>, CallPayload<This, Tag>>,
-      state: StateParam<StateOf<This>>,
-      from: From<CallReply<This, Tag>>,
-    ) => Awaitable<CallReturn<CallReply<This, Tag>, StateOf<This>, ContinueOption<This>>>
-  : // Spelled out, not aliased, so that the compiler's message shows the tag and the accepted tags.
-    Method<This> & { 'error: not a call of this server': Tag; 'calls it accepts': keyof Calls<ProtocolOf<This>> & string };
+export type CallHandler<This, Tag extends string> =
+  Tag extends CallTag<This>
+    ? (
+        this: This,
+        payload: Checked<ProtocolOf<This>, CallPayload<This, Tag>>,
+        state: StateParam<StateOf<This>>,
+        from: From<CallReply<This, Tag>>,
+      ) => Awaitable<CallReturn<CallReply<This, Tag>, StateOf<This>, ContinueOption<This>>>
+    : // Spelled out, not aliased, so that the compiler's message shows the tag and the accepted tags.
+      Method<This> & { 'error: not a call of this server': Tag; 'calls it accepts': keyof Calls<ProtocolOf<This>> & string };
 
 /** The shape a `@handleCast(Tag)` method must have on a server of type `This`. */
-export type CastHandler<This, Tag extends string> = Tag extends CastTag<This>
-  ? (
-      this: This,
-      payload: Checked<ProtocolOf<This>, CastPayload<This, Tag>>,
-      state: StateParam<StateOf<This>>,
-    ) => Awaitable<ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
-  : Method<This> & { 'error: not a cast of this server': Tag; 'casts it accepts': keyof Casts<ProtocolOf<This>> & string };
+export type CastHandler<This, Tag extends string> =
+  Tag extends CastTag<This>
+    ? (
+        this: This,
+        payload: Checked<ProtocolOf<This>, CastPayload<This, Tag>>,
+        state: StateParam<StateOf<This>>,
+      ) => Awaitable<ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
+    : Method<This> & { 'error: not a cast of this server': Tag; 'casts it accepts': keyof Casts<ProtocolOf<This>> & string };
 
 /** The continue tags a server type accepts (`string` when it declares no `continues`). */
 export type ContinueTag<S> = keyof Continues<ProtocolOf<S>> & string;
@@ -179,36 +184,41 @@ export type ContinuePayload<S, K extends string> = Continues<ProtocolOf<S>>[K & 
  * The `continue` return option a server of type `S` may give: a declared tag whose payload may be
  * `undefined`, or `[tag, payload]`. Any tag and payload when it declares no `continues`.
  */
-export type ContinueOption<S> = DeclaresContinues<ProtocolOf<S>> extends true
-  ? { [K in ContinueTag<S>]: (undefined extends ContinuePayload<S, K> ? K : never) | readonly [K, ContinuePayload<S, K>] }[ContinueTag<S>]
-  : ContinueValue;
+export type ContinueOption<S> =
+  DeclaresContinues<ProtocolOf<S>> extends true
+    ? { [K in ContinueTag<S>]: (undefined extends ContinuePayload<S, K> ? K : never) | readonly [K, ContinuePayload<S, K>] }[ContinueTag<S>]
+    : ContinueValue;
 
 /** The info tags a `@handleInfo` method may take: the declared ones and the runtime's own. */
 export type HandledInfoTag<This> = InfoTag<This> | (keyof BuiltinInfos & string);
-type HandledInfoPayload<This, Tag extends string> = Tag extends InfoTag<This>
-  ? InfoPayload<This, Tag>
-  : BuiltinInfos[Tag & keyof BuiltinInfos];
+type HandledInfoPayload<This, Tag extends string> =
+  Tag extends InfoTag<This> ? InfoPayload<This, Tag> : BuiltinInfos[Tag & keyof BuiltinInfos];
 
 /** The shape a `@handleInfo(Tag)` method must have on a server of type `This`. */
-export type InfoHandler<This, Tag extends string> = Tag extends HandledInfoTag<This>
-  ? (
-      this: This,
-      payload: Checked<ProtocolOf<This>, HandledInfoPayload<This, Tag>>,
-      state: StateParam<StateOf<This>>,
-    ) => Awaitable<ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
-  : Method<This> & { 'error: not an info of this server': Tag; 'infos it accepts': (keyof Infos<ProtocolOf<This>> & string) | 'EXIT' | 'DOWN' | 'timeout' };
+export type InfoHandler<This, Tag extends string> =
+  Tag extends HandledInfoTag<This>
+    ? (
+        this: This,
+        payload: Checked<ProtocolOf<This>, HandledInfoPayload<This, Tag>>,
+        state: StateParam<StateOf<This>>,
+      ) => Awaitable<ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
+    : Method<This> & {
+        'error: not an info of this server': Tag;
+        'infos it accepts': (keyof Infos<ProtocolOf<This>> & string) | 'EXIT' | 'DOWN' | 'timeout';
+      };
 
 /**
  * The shape a `@handleContinue(Tag)` method must have on a server of type `This`. When the
  * protocol declares no `continues`, any tag is accepted and the payload is not checked.
  */
-export type ContinueHandler<This, Tag extends string> = Tag extends ContinueTag<This>
-  ? (
-      this: This,
-      payload: DeclaresContinues<ProtocolOf<This>> extends true ? ContinuePayload<This, Tag> : never,
-      state: StateParam<StateOf<This>>,
-    ) => Awaitable<ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
-  : Method<This> & { 'error: not a continue of this server': Tag; 'continues it accepts': keyof Continues<ProtocolOf<This>> & string };
+export type ContinueHandler<This, Tag extends string> =
+  Tag extends ContinueTag<This>
+    ? (
+        this: This,
+        payload: DeclaresContinues<ProtocolOf<This>> extends true ? ContinuePayload<This, Tag> : never,
+        state: StateParam<StateOf<This>>,
+      ) => Awaitable<ReturnWithoutReply<StateOf<This>, ContinueOption<This>>>
+    : Method<This> & { 'error: not a continue of this server': Tag; 'continues it accepts': keyof Continues<ProtocolOf<This>> & string };
 
 /**
  * The shape of an `@init` method: the start argument in (checked when the protocol declares
@@ -231,4 +241,7 @@ export type ReturnWithoutReply<S, C = ContinueValue> = NoReply<S, C> | Stop<S, n
  * The public method names of `This` whose type is `F`: how a bare `@handleCall` finds its tag
  * under experimentalDecorators, which hand the decorator a `string` key, not the literal name.
  */
-export type MethodNames<This, F> = { [M in keyof This]-?: [This[M]] extends [F] ? ([F] extends [This[M]] ? M : never) : never }[keyof This] & string;
+export type MethodNames<This, F> = {
+  [M in keyof This]-?: [This[M]] extends [F] ? ([F] extends [This[M]] ? M : never) : never;
+}[keyof This] &
+  string;

@@ -1,5 +1,18 @@
 import { expect } from 'chai';
-import { Agent, AlreadyStartedError, ArgumentError, CallTimeoutError, GenServer, NoProcError, ServerExitError, Supervisor, handleCall, init, reply, ServerRef } from '../lib';
+import {
+  Agent,
+  AlreadyStartedError,
+  ArgumentError,
+  CallTimeoutError,
+  GenServer,
+  NoProcError,
+  ServerExitError,
+  Supervisor,
+  handleCall,
+  init,
+  reply,
+  ServerRef,
+} from '../lib';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 import { eventually, refOf } from './support/supervision';
 
@@ -15,10 +28,12 @@ describe('Agent', () => {
     });
 
     it('awaits an initial function that returns a promise', async () => {
-      const agent = track(await Agent.start(async () => {
-        await sleep(1);
-        return 'loaded';
-      }));
+      const agent = track(
+        await Agent.start(async () => {
+          await sleep(1);
+          return 'loaded';
+        }),
+      );
       expect(await Agent.get(agent, (s) => s)).to.equal('loaded');
     });
 
@@ -30,9 +45,14 @@ describe('Agent', () => {
     });
 
     it('rejects with the error of an initial function that throws, and leaves nothing running', async () => {
-      const error = await rejectionOf(Agent.start(() => {
-        throw new Error('no state');
-      }, { name: 'agent_spec_broken' }));
+      const error = await rejectionOf(
+        Agent.start(
+          () => {
+            throw new Error('no state');
+          },
+          { name: 'agent_spec_broken' },
+        ),
+      );
       expect((error as Error).message).to.equal('no state');
       expect(GenServer.whereis('agent_spec_broken')).to.equal(undefined);
     });
@@ -63,28 +83,36 @@ describe('Agent', () => {
       const agent = track(await Agent.start(() => ''));
       const slow = Agent.update(agent, async (s) => {
         await sleep(20);
-        return s + 'slow,';
+        return `${s}slow,`;
       });
-      const fast = Agent.update(agent, (s) => s + 'fast,');
+      const fast = Agent.update(agent, (s) => `${s}fast,`);
       await Promise.all([slow, fast]);
       expect(await Agent.get(agent, (s) => s)).to.equal('slow,fast,');
     });
 
     it('rejects with CallTimeoutError past the timeout and keeps the agent running', async () => {
       const agent = track(await Agent.start(() => 1));
-      const error = await rejectionOf(Agent.get(agent, async (n) => {
-        await sleep(100);
-        return n;
-      }, 10));
+      const error = await rejectionOf(
+        Agent.get(
+          agent,
+          async (n) => {
+            await sleep(100);
+            return n;
+          },
+          10,
+        ),
+      );
       expect(error).to.be.instanceOf(CallTimeoutError).and.to.include({ timeout: 10 });
       expect(await Agent.get(agent, (n) => n)).to.equal(1);
     });
 
     it('crashes the agent when a function throws, as in Elixir: the caller gets ServerExitError', async () => {
       const agent = track(await Agent.start(() => 1));
-      const error = await rejectionOf(Agent.update(agent, () => {
-        throw new Error('bad update');
-      }));
+      const error = await rejectionOf(
+        Agent.update(agent, () => {
+          throw new Error('bad update');
+        }),
+      );
       expect(error).to.be.instanceOf(ServerExitError);
       expect(GenServer.isAlive(agent)).to.equal(false);
       expect(logs.some((l) => l.level === 'error')).to.equal(true);
@@ -155,7 +183,9 @@ describe('Agent', () => {
       await Agent.update(agent, (n) => n + 1);
       expect(await Agent.get(agent, (n) => n)).to.equal(11);
       GenServer.exit(agent, 'crash');
-      await eventually('the agent restarted', () => Supervisor.whichChildren(sup).some((c) => c.ref instanceof ServerRef && c.ref !== agent));
+      await eventually('the agent restarted', () =>
+        Supervisor.whichChildren(sup).some((c) => c.ref instanceof ServerRef && c.ref !== agent),
+      );
       const restarted = refOf(sup, 'Agent') as Agent<number>;
       expect(restarted).to.not.equal(agent);
       expect(await Agent.get(restarted, (n) => n)).to.equal(10);

@@ -127,7 +127,7 @@ describe('examples/chat', () => {
       await settled(chat);
 
       const after = Supervisor.whichChildren(chat).map((c) => c.ref);
-      after.forEach((ref, i) => expect(ref, Supervisor.whichChildren(chat)[i].id).to.not.equal(before[i]));
+      for (const [i, ref] of after.entries()) expect(ref, Supervisor.whichChildren(chat)[i].id).to.not.equal(before[i]);
       expect(after.every((ref) => GenServer.isAlive(ref as ServerRef))).to.equal(true);
       const lobby2 = await Room.open('lobby');
       expect(roomRef('lobby')).to.equal(lobby2);

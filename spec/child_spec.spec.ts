@@ -123,7 +123,9 @@ describe('Child spec forms', () => {
 
   it('takes a class: Class.childSpec(undefined), so init gets undefined', async () => {
     const sup = track(await Supervisor.start([Echo]));
-    expect(Supervisor.whichChildren(sup)).to.have.length(1).and.to.deep.include({ id: 'Echo', ref: refOf(sup, 'Echo'), type: 'worker' });
+    expect(Supervisor.whichChildren(sup))
+      .to.have.length(1)
+      .and.to.deep.include({ id: 'Echo', ref: refOf(sup, 'Echo'), type: 'worker' });
     expect(inits).to.deep.equal([undefined]);
   });
 
@@ -211,7 +213,9 @@ describe('Duplicate child ids', () => {
   it('are rejected by Supervisor.startChild with DuplicateChildError, without starting the child', async () => {
     const sup = track(await Supervisor.start([[Echo, 1]]));
     const error = await rejectionOf(Supervisor.startChild(sup, [Echo, 2]));
-    expect(error).to.be.instanceOf(DuplicateChildError).and.to.include({ supervisor: sup, id: 'Echo', ref: refOf(sup, 'Echo') });
+    expect(error)
+      .to.be.instanceOf(DuplicateChildError)
+      .and.to.include({ supervisor: sup, id: 'Echo', ref: refOf(sup, 'Echo') });
     expect(inits).to.deep.equal([1]);
   });
 

@@ -210,7 +210,9 @@ describe('the { continue: tag } return option', () => {
     GenServer.cast(ref, 'go', 'stops');
     const queued = GenServer.call(ref, 'log');
     expect(await exited).to.equal('shutdown');
-    expect(await rejectionOf(queued)).to.be.instanceOf(ServerExitError).and.to.include({ reason: 'shutdown' });
+    expect(await rejectionOf(queued))
+      .to.be.instanceOf(ServerExitError)
+      .and.to.include({ reason: 'shutdown' });
   });
 
   describe('misuse', () => {
@@ -220,13 +222,17 @@ describe('the { continue: tag } return option', () => {
       expect(await GenServer.call(ref, 'go', 'nowhere')).to.equal('went');
       const reason = await exited;
       expect(reason).to.be.instanceOf(UnknownMessageError).and.to.include({ tag: 'nowhere', kind: 'continue' });
-      expect((reason as Error).message).to.contain("@handleContinue('nowhere')").and.to.contain("'step'");
+      expect((reason as Error).message)
+        .to.contain("@handleContinue('nowhere')")
+        .and.to.contain("'step'");
       expect(logs.filter((e) => e.level === 'error')).to.have.length(1);
     });
 
     it('an unknown continue tag from init crashes the server once it has started', async () => {
       const ref = track(await Pipeline.start('nowhere'));
-      expect(await GenServer.awaitExit(ref)).to.be.instanceOf(UnknownMessageError).and.to.include({ tag: 'nowhere' });
+      expect(await GenServer.awaitExit(ref))
+        .to.be.instanceOf(UnknownMessageError)
+        .and.to.include({ tag: 'nowhere' });
     });
 
     it('reply() from a continue handler is a bad return: the server crashes with BadReturnError', async () => {

@@ -83,7 +83,10 @@ describe('crash reports', () => {
       expect(message).to.contain('Error: valve stuck');
       expect(message).to.contain(reason.stack!.split('\n')[1].trim()); // the first frame of the stack
       expect(details).to.include({ server: ref, reason });
-      expect(details).to.deep.include({ lastMessage: { tag: last.split("'")[1], payload: { message: 'valve stuck', code: 7 } }, state: { pressure: 3 } });
+      expect(details).to.deep.include({
+        lastMessage: { tag: last.split("'")[1], payload: { message: 'valve stuck', code: 7 } },
+        state: { pressure: 3 },
+      });
     });
   }
 

@@ -192,8 +192,12 @@ describe('decorators', () => {
     it('two handlers for one tag in one class, naming the tag and how to fix it', () => {
       const error = definitionError(() => {
         class Twice extends GenServer {
-          @handleCall('get') first() { return reply(1, null); }
-          @handleCall('get') second() { return reply(2, null); }
+          @handleCall('get') first() {
+            return reply(1, null);
+          }
+          @handleCall('get') second() {
+            return reply(2, null);
+          }
         }
         void Twice;
       });
@@ -203,8 +207,12 @@ describe('decorators', () => {
     it('two @init methods in one class', () => {
       definitionError(() => {
         class TwoInits extends GenServer {
-          @init a() { return 1; }
-          @init b() { return 2; }
+          @init a() {
+            return 1;
+          }
+          @init b() {
+            return 2;
+          }
         }
         void TwoInits;
       });
@@ -225,7 +233,9 @@ describe('decorators', () => {
       definitionError(() => {
         class OnGetter extends GenServer {
           // @ts-expect-error a getter is not a method
-          @handleCall('value') get value() { return 1; }
+          @handleCall('value') get value() {
+            return 1;
+          }
         }
         void OnGetter;
       });
@@ -234,7 +244,9 @@ describe('decorators', () => {
     it('a decorator on a static method', () => {
       const error = definitionError(() => {
         class OnStatic extends GenServer {
-          @handleCast('reset') static reset() { return noreply(0); }
+          @handleCast('reset') static reset() {
+            return noreply(0);
+          }
         }
         void OnStatic;
       });
@@ -245,7 +257,9 @@ describe('decorators', () => {
       const error = definitionError(() => {
         class NumericTag extends GenServer {
           // @ts-expect-error the tag must be a string
-          @handleCall(123) get() { return reply(1, null); }
+          @handleCall(123) get() {
+            return reply(1, null);
+          }
         }
         void NumericTag;
       });
@@ -299,10 +313,14 @@ describe('decorators', () => {
     });
 
     it('throws DecoratorError for two handlers of one tag, or for a decorator on a field', () => {
-      expect(() => defineStandard(`${prelude}
-        class Twice extends GenServer { @handleCall('get') a() {} @handleCall('get') b() {} }`)).to.throw(DecoratorError);
-      expect(() => defineStandard(`${prelude}
-        class OnField extends GenServer { @handleCall('x') x = 1; }`)).to.throw(DecoratorError);
+      expect(() =>
+        defineStandard(`${prelude}
+        class Twice extends GenServer { @handleCall('get') a() {} @handleCall('get') b() {} }`),
+      ).to.throw(DecoratorError);
+      expect(() =>
+        defineStandard(`${prelude}
+        class OnField extends GenServer { @handleCall('x') x = 1; }`),
+      ).to.throw(DecoratorError);
     });
   });
 });

@@ -12,7 +12,7 @@ import {
   type Restart,
 } from '../lib';
 import { captureLogs, gate, rejectionOf, trackServers, type Gate } from './support/helpers';
-import { Worker, events, eventually, exitChild, recordEvents, refOf, settled, started, terminateReasons, worker } from './support/supervision';
+import { Worker, events, eventually, exitChild, recordEvents, settled, started, terminateReasons, worker } from './support/supervision';
 
 // ---- fixtures ---------------------------------------------------------------------------------
 // Worker and worker(id, options) from ./support/supervision write `start <id>` and `stop <id>`
@@ -325,7 +325,9 @@ describe('DynamicSupervisor under load', () => {
     this.timeout(60000);
     const total = 10_000;
     const dyn = track(await DynamicSupervisor.start({ maxRestarts: 1000, maxSeconds: 60 }));
-    const first = (await Promise.all(Array.from({ length: total }, (_, i) => DynamicSupervisor.startChild(dyn, [Light, i])))) as ServerRef[];
+    const first = (await Promise.all(
+      Array.from({ length: total }, (_, i) => DynamicSupervisor.startChild(dyn, [Light, i])),
+    )) as ServerRef[];
     expect(new Set(first).size).to.equal(total);
     expect(DynamicSupervisor.countChildren(dyn)).to.deep.equal({ specs: total, active: total, supervisors: 0, workers: total });
 

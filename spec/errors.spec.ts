@@ -123,7 +123,9 @@ describe('errors', () => {
       let error: unknown;
       try {
         class Misused extends GenServer {
-          @handleCall('x') static x() { return noreply(0); }
+          @handleCall('x') static x() {
+            return noreply(0);
+          }
         }
         void Misused;
       } catch (thrown) {
@@ -134,8 +136,16 @@ describe('errors', () => {
   };
 
   const classes: Record<string, Function> = {
-    CallTimeoutError, NoProcError, AlreadyStartedError, UnknownMessageError, CallingSelfError, ServerExitError,
-    StopTimeoutError, BadReturnError, ArgumentError, DecoratorError,
+    CallTimeoutError,
+    NoProcError,
+    AlreadyStartedError,
+    UnknownMessageError,
+    CallingSelfError,
+    ServerExitError,
+    StopTimeoutError,
+    BadReturnError,
+    ArgumentError,
+    DecoratorError,
   };
 
   for (const [name, raise] of Object.entries(cases)) {

@@ -1,5 +1,18 @@
 import { expect } from 'chai';
-import { GenServer, NoProcError, ServerExitError, handleCall, handleInfo, init, noreply, reply, stop, terminate, type ExitMessage, type ServerRef } from '../lib';
+import {
+  GenServer,
+  NoProcError,
+  ServerExitError,
+  handleCall,
+  handleInfo,
+  init,
+  noreply,
+  reply,
+  stop,
+  terminate,
+  type ExitMessage,
+  type ServerRef,
+} from '../lib';
 import { tracksAwait } from '../lib/process/context';
 import { captureLogs, gate, rejectionOf, sleep, trackServers, type Gate } from './support/helpers';
 
@@ -149,7 +162,9 @@ describe('exits', () => {
       const [dead] = await peer();
       await GenServer.stop(dead);
       const [ref] = await peer();
-      expect(await rejectionOf(GenServer.call(ref, 'link', dead))).to.be.instanceOf(ServerExitError).and.to.include({ reason: 'noproc' });
+      expect(await rejectionOf(GenServer.call(ref, 'link', dead)))
+        .to.be.instanceOf(ServerExitError)
+        .and.to.include({ reason: 'noproc' });
     });
 
     it("to a dead ref while trapping: an EXIT with reason 'noproc' from that ref", async () => {
@@ -227,7 +242,9 @@ describe('exits', () => {
       const queued = GenServer.call(target, 'wait', Promise.resolve());
       GenServer.exit(target, 'kill');
       expect(await GenServer.awaitExit(target)).to.equal('killed');
-      expect(await rejectionOf(queued)).to.be.instanceOf(ServerExitError).and.to.include({ reason: 'killed' });
+      expect(await rejectionOf(queued))
+        .to.be.instanceOf(ServerExitError)
+        .and.to.include({ reason: 'killed' });
       expect(await seen.firstExit.promise).to.deep.equal({ from: target, reason: 'killed' });
       expect(GenServer.isAlive(watcher)).to.equal(true);
       expect(await GenServer.awaitExit(victim)).to.equal('killed');
@@ -240,7 +257,9 @@ describe('exits', () => {
       await sleep(5);
       GenServer.exit(ref, 'kill');
       until.open();
-      expect(await rejectionOf(inProgress)).to.be.instanceOf(ServerExitError).and.to.include({ reason: 'killed' });
+      expect(await rejectionOf(inProgress))
+        .to.be.instanceOf(ServerExitError)
+        .and.to.include({ reason: 'killed' });
     });
 
     it('with another reason ends a server that does not trap exits, without terminate', async () => {
@@ -287,7 +306,9 @@ describe('exits', () => {
       GenServer.exit(ref, 'kill');
       expect(await GenServer.awaitExit(ref)).to.equal('killed');
       expect(await GenServer.awaitExit(ref)).to.equal('killed');
-      expect(await rejectionOf(GenServer.awaitExit('nobody_here'))).to.be.instanceOf(NoProcError).and.to.include({ server: 'nobody_here' });
+      expect(await rejectionOf(GenServer.awaitExit('nobody_here')))
+        .to.be.instanceOf(NoProcError)
+        .and.to.include({ server: 'nobody_here' });
     });
   });
 
@@ -435,27 +456,30 @@ describe('exits, as OTP has them', () => {
       expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).to.be.below(5);
     });
 
-    it(tracksAwait
-      ? 'startLink from an async handler that resumes after its death rejects with NoProcError naming the dead server'
-      : 'startLink from an async handler that resumes after its death starts an unlinked server (this Node cannot tell the running server)', async () => {
-      const outcome = gate<unknown>();
-      const ref = track(await LateStarter.start(outcome));
-      const release = gate();
-      const call = rejectionOf(GenServer.call(ref, 'startLater', release.promise));
-      await sleep(5);
-      GenServer.exit(ref, 'kill');
-      await call;
-      release.open();
-      const result = await outcome.promise;
-      if (tracksAwait) {
-        expect(result).to.be.instanceOf(NoProcError);
-        expect((result as NoProcError).server).to.equal(ref);
-      } else {
-        const child = track(result as ServerRef);
-        expect(GenServer.isAlive(child)).to.equal(true);
-        expect(GenServer.info(child).links).to.deep.equal([]);
-      }
-    });
+    it(
+      tracksAwait
+        ? 'startLink from an async handler that resumes after its death rejects with NoProcError naming the dead server'
+        : 'startLink from an async handler that resumes after its death starts an unlinked server (this Node cannot tell the running server)',
+      async () => {
+        const outcome = gate<unknown>();
+        const ref = track(await LateStarter.start(outcome));
+        const release = gate();
+        const call = rejectionOf(GenServer.call(ref, 'startLater', release.promise));
+        await sleep(5);
+        GenServer.exit(ref, 'kill');
+        await call;
+        release.open();
+        const result = await outcome.promise;
+        if (tracksAwait) {
+          expect(result).to.be.instanceOf(NoProcError);
+          expect((result as NoProcError).server).to.equal(ref);
+        } else {
+          const child = track(result as ServerRef);
+          expect(GenServer.isAlive(child)).to.equal(true);
+          expect(GenServer.info(child).links).to.deep.equal([]);
+        }
+      },
+    );
   });
 
   describe('GenServer.awaitExit()', () => {

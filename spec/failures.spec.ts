@@ -290,7 +290,9 @@ describe('when things go wrong', () => {
         const ref = track(await Fragile.start(shelf()));
         const error = await GenServer.call(ref, 'callSelfAfterAwait', undefined, 1000);
         expect(error).to.be.instanceOf(CallTimeoutError).and.to.include({ busyWith: 'callSelfAfterAwait' });
-        expect((error as Error).message).to.include('self-call').and.not.to.include('pass a longer timeout as the 4th');
+        expect((error as Error).message)
+          .to.include('self-call')
+          .and.not.to.include('pass a longer timeout as the 4th');
         expect(GenServer.isAlive(ref)).to.equal(true);
         await GenServer.stop(ref);
       });
@@ -338,8 +340,12 @@ describe('when things go wrong', () => {
       const ref = track(await Fragile.start(shelf()));
       await GenServer.stop(ref);
       for (const target of [ref, 'never_started']) {
-        expect(await rejectionOf(GenServer.call(target, 'count'))).to.be.instanceOf(NoProcError).and.to.include({ server: target });
-        expect(await rejectionOf(GenServer.stop(target))).to.be.instanceOf(NoProcError).and.to.include({ server: target });
+        expect(await rejectionOf(GenServer.call(target, 'count')))
+          .to.be.instanceOf(NoProcError)
+          .and.to.include({ server: target });
+        expect(await rejectionOf(GenServer.stop(target)))
+          .to.be.instanceOf(NoProcError)
+          .and.to.include({ server: target });
       }
     });
   });
@@ -378,8 +384,16 @@ describe('when things go wrong', () => {
     };
     const values: Record<string, () => unknown> = {
       'a revoked Proxy': revoked,
-      'a custom inspect that throws': () => ({ [inspect.custom]: () => { throw new Error('no inspect'); } }),
-      'a then getter that throws': () => ({ get then() { throw new Error('no then'); } }),
+      'a custom inspect that throws': () => ({
+        [inspect.custom]: () => {
+          throw new Error('no inspect');
+        },
+      }),
+      'a then getter that throws': () => ({
+        get then() {
+          throw new Error('no then');
+        },
+      }),
     };
     const roles: Record<string, (ref: ServerRef, value: unknown) => Promise<unknown>> = {
       'the state of a crashing server': (ref, value) => GenServer.call(ref, 'crashWithState', value),

@@ -3,7 +3,7 @@ import {
   AlreadyStartedError,
   GenServer,
   NoProcError,
-  ServerExitError,
+  type ServerExitError,
   handleCall,
   handleCast,
   ignore,
@@ -119,7 +119,10 @@ describe('GenServer', () => {
     it('resolves to a ref only after an async init has finished', async () => {
       const ready = gate<string>();
       let started = false;
-      const starting = SlowStart.start(ready).then((ref) => ((started = true), track(ref)));
+      const starting = SlowStart.start(ready).then((ref) => {
+        started = true;
+        return track(ref);
+      });
       await sleep(20);
       expect(started).to.equal(false);
       ready.open('warm');
@@ -284,7 +287,9 @@ describe('GenServer', () => {
       const ref = track(await Counter.start(0));
       const exited = GenServer.awaitExit(ref);
       const error = (await rejectionOf(GenServer.call(ref, 'crash'))) as ServerExitError;
-      expect(await exited).to.equal(error.reason).and.to.have.property('message', 'boom');
+      expect(await exited)
+        .to.equal(error.reason)
+        .and.to.have.property('message', 'boom');
     });
 
     it('resolves at once for a ref that is already dead', async () => {

@@ -233,7 +233,9 @@ describe('the start option `timeout`', () => {
     const early = GenServer.call('slow_starter', 'anything'); // reached it while it was starting
     const error = await rejectionOf(starting);
     expect(error).to.be.instanceOf(StartTimeoutError).and.to.include({ server: SlowStarter, timeout: 30 });
-    expect((error as Error).message).to.contain('SlowStarter').and.to.contain('30 ms');
+    expect((error as Error).message)
+      .to.contain('SlowStarter')
+      .and.to.contain('30 ms');
     expect(GenServer.whereis('slow_starter')).to.equal(undefined);
     expect(GenServer.isAlive(arg.self!)).to.equal(false);
     expect(await rejectionOf(early)).to.be.instanceOf(ServerExitError);

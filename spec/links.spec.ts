@@ -54,11 +54,7 @@ class Member extends GenServer<ServerRef | undefined> {
 }
 
 /** Starts a parent and, from one of its handlers, a child. */
-async function family(
-  how: How,
-  track: <R extends ServerRef | undefined>(ref: R) => R,
-  name?: string,
-): Promise<[ServerRef, ServerRef]> {
+async function family(how: How, track: <R extends ServerRef | undefined>(ref: R) => R, name?: string): Promise<[ServerRef, ServerRef]> {
   const parent = track(await Member.start(undefined, name === undefined ? undefined : { name }));
   const child = track((await GenServer.call(parent, 'spawn', how)) as ServerRef);
   return [parent, child];
@@ -80,7 +76,7 @@ describe('GenServer.startLink() from inside a server', () => {
     expect(GenServer.whereis('parent')).to.equal(undefined);
   });
 
-  it("links the parent: its crash ends the child with the same reason", async () => {
+  it('links the parent: its crash ends the child with the same reason', async () => {
     const [parent, child] = await family('startLink', track);
     const crash = (await rejectionOf(GenServer.call(parent, 'crash', 'parent failed'))) as ServerExitError;
     expect(await GenServer.awaitExit(child)).to.equal(crash.reason);

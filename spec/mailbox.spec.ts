@@ -130,7 +130,9 @@ describe('the start option maxMailbox', () => {
     const { ref, release, done } = await full({}, 'inbox');
     const error = await rejectionOf(GenServer.call('inbox', 'note', 'refused'));
     expect(error).to.be.instanceOf(MailboxFullError).and.to.include({ server: 'inbox', tag: 'note', maxMailbox: 2 });
-    expect((error as Error).message).to.contain("'inbox'").and.to.contain('maxMailbox 2');
+    expect((error as Error).message)
+      .to.contain("'inbox'")
+      .and.to.contain('maxMailbox 2');
     release();
     await done;
     await drained(ref);
@@ -172,7 +174,9 @@ describe('the start option maxMailbox', () => {
       await stopping;
       expect(await done).to.equal('unblocked');
       expect(ended).to.deep.equal([['block']]);
-      expect(await rejectionOf(queued)).to.be.instanceOf(ServerExitError).and.to.include({ reason: 'normal' });
+      expect(await rejectionOf(queued))
+        .to.be.instanceOf(ServerExitError)
+        .and.to.include({ reason: 'normal' });
     });
 
     it('exit signals, from a link or from GenServer.exit(), when trapping', async () => {
@@ -204,7 +208,6 @@ describe('the start option maxMailbox', () => {
       expect(await GenServer.call(ref, 'note', 'b')).to.equal('noted');
       expect(await GenServer.getState(ref)).to.deep.equal(['block', 'DOWN', 'cast a', 'call b']);
     });
-
   });
 
   it('accepts Infinity (the default)', async () => {

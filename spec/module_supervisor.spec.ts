@@ -1,5 +1,16 @@
 import { expect } from 'chai';
-import { Agent, ArgumentError, BadReturnError, ChildStartError, GenServer, Supervisor, TaskSupervisor, ignore, init, ServerRef } from '../lib';
+import {
+  Agent,
+  ArgumentError,
+  BadReturnError,
+  ChildStartError,
+  GenServer,
+  Supervisor,
+  TaskSupervisor,
+  ignore,
+  init,
+  ServerRef,
+} from '../lib';
 import { captureLogs, rejectionOf, trackServers } from './support/helpers';
 import { eventually, refOf, worker } from './support/supervision';
 
@@ -44,7 +55,7 @@ describe('Module-based supervisors (a class extending Supervisor)', () => {
   const track = trackServers();
   captureLogs();
 
-  it("App.start(arg) runs @init with arg and starts the children it returns", async () => {
+  it('App.start(arg) runs @init with arg and starts the children it returns', async () => {
     const app = track(await App.start({ start: 5 }, { name: 'module_sup_spec_app' }));
     expect(GenServer.whereis('module_sup_spec_app')).to.equal(app);
     expect(Supervisor.whichChildren(app).map((c) => c.id)).to.deep.equal(['Agent', 'module_sup_spec_tasks']);
@@ -64,7 +75,10 @@ describe('Module-based supervisors (a class extending Supervisor)', () => {
   it('nests as a child spec: [App, arg] under another module-based supervisor, type supervisor', async () => {
     const root = track(await Root.startLink(3));
     const rows = Supervisor.whichChildren(root);
-    expect(rows.map((c) => [c.id, c.type])).to.deep.equal([['w', 'worker'], ['App', 'supervisor']]);
+    expect(rows.map((c) => [c.id, c.type])).to.deep.equal([
+      ['w', 'worker'],
+      ['App', 'supervisor'],
+    ]);
     const app = refOf(root, 'App');
     expect(await Agent.get(refOf(app, 'Agent') as Agent<number>, (n) => n)).to.equal(3);
     expect(App.childSpec({ start: 0 })).to.include({ id: 'App', type: 'supervisor', shutdown: 'infinity', restart: 'permanent' });

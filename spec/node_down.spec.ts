@@ -1,5 +1,19 @@
 import { expect } from 'chai';
-import { ArgumentError, ClassNameError, GenServer, Node, NodeDownError, NoProcError, ServerRef, Supervisor, handleCall, handleInfo, init, noreply, reply } from '../lib';
+import {
+  ArgumentError,
+  ClassNameError,
+  GenServer,
+  Node,
+  NodeDownError,
+  NoProcError,
+  ServerRef,
+  Supervisor,
+  handleCall,
+  handleInfo,
+  init,
+  noreply,
+  reply,
+} from '../lib';
 import { Echo, SlowStart, SlowStop } from './support/node_servers';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
@@ -61,7 +75,10 @@ describe('Node down', function () {
 
   /** Waits until the thread is back (the pool restarts it) and a server can start there. */
   async function backUp(): Promise<void> {
-    await eventually(() => Node.list().includes(victim), (up) => up);
+    await eventually(
+      () => Node.list().includes(victim),
+      (up) => up,
+    );
   }
 
   it('a thread that exits: calls, stops and starts pending there reject NodeDownError; links, monitors and node monitors hear noconnection; names vanish', async () => {
@@ -92,7 +109,10 @@ describe('Node down', function () {
     expect(downs).to.deep.equal([victim]);
     unsubscribe();
 
-    const seen = await eventually(() => GenServer.call(watcher, 'seen') as Promise<unknown[][]>, (s) => s.length >= 3);
+    const seen = await eventually(
+      () => GenServer.call(watcher, 'seen') as Promise<unknown[][]>,
+      (s) => s.length >= 3,
+    );
     expect(seen).to.deep.include(['EXIT', e, 'noconnection']);
     expect(seen).to.deep.include(['DOWN', other, 'noconnection']);
     expect(seen).to.deep.include(['nodedown', victim]);
@@ -112,7 +132,10 @@ describe('Node down', function () {
     const e = await Echo.start(0, { node: victim });
     const pending = rejectionOf(GenServer.call(e, 'throwUncaught', undefined, Infinity));
     expect(await pending).to.be.instanceOf(NodeDownError);
-    await eventually(() => logs.some((l) => l.message.includes(victim) && l.message.includes('uncaught in a worker')), (ok) => ok);
+    await eventually(
+      () => logs.some((l) => l.message.includes(victim) && l.message.includes('uncaught in a worker')),
+      (ok) => ok,
+    );
   });
 
   it('a thread that runs out of memory is a node down too', async () => {
@@ -129,7 +152,10 @@ describe('Node down', function () {
     const first = Supervisor.whichChildren(sup)[0].ref as ServerRef;
     void GenServer.call(first, 'exitThread', 1).catch(() => undefined);
     // The supervisor's restart waits for the thread to be back, then starts the child there.
-    await eventually(() => Supervisor.whichChildren(sup)[0].ref !== first, (changed) => changed);
+    await eventually(
+      () => Supervisor.whichChildren(sup)[0].ref !== first,
+      (changed) => changed,
+    );
     await backUp();
     const second = await eventually(
       () => Supervisor.whichChildren(sup)[0].ref,
@@ -155,7 +181,12 @@ describe('Node down', function () {
   it('monitoring a node that is not connected delivers nodedown at once; Node.monitor outside a server throws', async () => {
     const watcher = track(await Watcher.start());
     await GenServer.call(watcher, 'monitorNode', 'elsewhere');
-    expect(await eventually(() => GenServer.call(watcher, 'seen') as Promise<unknown[][]>, (s) => s.length > 0)).to.deep.equal([['nodedown', 'elsewhere']]);
+    expect(
+      await eventually(
+        () => GenServer.call(watcher, 'seen') as Promise<unknown[][]>,
+        (s) => s.length > 0,
+      ),
+    ).to.deep.equal([['nodedown', 'elsewhere']]);
     expect(() => Node.monitor(victim)).to.throw(/from a server/);
   });
 });
@@ -172,8 +203,8 @@ describe('Node.startThreads()', function () {
     expect(Node.list().length).to.equal(before);
   });
 
-  it('rejects with the module\'s error when a module fails to load', async () => {
-    const error = await rejectionOf(Node.startThreads(1, { modules: [require.resolve('./support/node_servers') + '.missing'] }));
+  it("rejects with the module's error when a module fails to load", async () => {
+    const error = await rejectionOf(Node.startThreads(1, { modules: [`${require.resolve('./support/node_servers')}.missing`] }));
     expect((error as Error).message).to.contain('.missing');
   });
 

@@ -1,7 +1,24 @@
 import { expect } from 'chai';
 import {
-  ArgumentError, CallTimeoutError, ClassNameError, DynamicSupervisor, GenServer, Node, NoProcError, PartitionSupervisor, PayloadError, RemoteError,
-  ServerExitError, ServerRef, Supervisor, UnknownMessageError, handleCall, handleInfo, init, noreply, reply,
+  ArgumentError,
+  CallTimeoutError,
+  ClassNameError,
+  DynamicSupervisor,
+  GenServer,
+  Node,
+  NoProcError,
+  PartitionSupervisor,
+  PayloadError,
+  RemoteError,
+  ServerExitError,
+  ServerRef,
+  Supervisor,
+  UnknownMessageError,
+  handleCall,
+  handleInfo,
+  init,
+  noreply,
+  reply,
 } from '../lib';
 import { Burner, Echo } from './support/node_servers';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
@@ -85,8 +102,10 @@ describe('Nodes: servers on worker threads', function () {
       expect(error).to.include({ className: 'NotLoaded', node: w1 });
     });
 
-    it('rejects with init\'s error when init fails there, and registers nothing', async () => {
-      const error = await rejectionOf(Echo.start(0, { node: w1, name: 'taken-twice' }).then(() => Echo.start(0, { node: w1, name: 'taken-twice' })));
+    it("rejects with init's error when init fails there, and registers nothing", async () => {
+      const error = await rejectionOf(
+        Echo.start(0, { node: w1, name: 'taken-twice' }).then(() => Echo.start(0, { node: w1, name: 'taken-twice' })),
+      );
       expect((error as Error).name).to.equal('AlreadyStartedError');
       await GenServer.stop({ name: 'taken-twice', node: w1 });
     });
@@ -131,7 +150,7 @@ describe('Nodes: servers on worker threads', function () {
       expect(await GenServer.whereis({ name: 'here', node: Node.self() })).to.equal(local);
     });
 
-    it('rejects with CallTimeoutError after the timeout on the caller\'s side, and the server keeps running', async () => {
+    it("rejects with CallTimeoutError after the timeout on the caller's side, and the server keeps running", async () => {
       const ref = track(await Echo.start(1, { node: w1 }));
       const error = await rejectionOf(GenServer.call(ref, 'sleep', 400, 50));
       expect(error).to.be.instanceOf(CallTimeoutError);
@@ -154,7 +173,7 @@ describe('Nodes: servers on worker threads', function () {
       expect((error as Error).message).to.contain('echo');
     });
 
-    it('carries a deferred reply from the server\'s node and from a third node', async () => {
+    it("carries a deferred reply from the server's node and from a third node", async () => {
       const ref = track(await Echo.start(0, { node: w1 }));
       const helper = track(await Echo.start(0, { node: w2 }));
       expect(await GenServer.call(ref, 'defer', 20)).to.equal('later');
@@ -171,7 +190,7 @@ describe('Nodes: servers on worker threads', function () {
   });
 
   describe('errors thrown on another node', () => {
-    it('arrive with their class name, message, stack and fields (ServerExitError\'s reason)', async () => {
+    it("arrive with their class name, message, stack and fields (ServerExitError's reason)", async () => {
       logs.length = 0;
       const ref = track(await Echo.start(0, { node: w1 }));
       const error = (await rejectionOf(GenServer.call(ref, 'boom'))) as ServerExitError;
@@ -179,10 +198,20 @@ describe('Nodes: servers on worker threads', function () {
       expect(error.server).to.equal(ref);
       const reason = error.reason as RemoteError & { room: string; limit: number };
       expect(reason).to.be.instanceOf(RemoteError);
-      expect(reason).to.include({ name: 'RoomFullError', className: 'RoomFullError', message: 'room lobby is full (3)', room: 'lobby', limit: 3, node: w1 });
+      expect(reason).to.include({
+        name: 'RoomFullError',
+        className: 'RoomFullError',
+        message: 'room lobby is full (3)',
+        room: 'lobby',
+        limit: 3,
+        node: w1,
+      });
       expect(reason.stack).to.contain('node_servers');
       expect(GenServer.isAlive(ref)).to.equal(false);
-      await eventually(() => logs.length, (n) => n > 0);
+      await eventually(
+        () => logs.length,
+        (n) => n > 0,
+      );
       expect(logs.some((l) => l.message.includes(`[${w1}]`) && l.message.includes('terminating'))).to.equal(true);
     });
 
@@ -198,7 +227,10 @@ describe('Nodes: servers on worker threads', function () {
     it('cross intact: Map, Set, Date, typed arrays, bigint, nested refs, objects with a $ key', async () => {
       const ref = track(await Echo.start(0, { node: w1 }));
       const value = {
-        map: new Map<unknown, unknown>([['a', 1], [2, { b: [3] }]]),
+        map: new Map<unknown, unknown>([
+          ['a', 1],
+          [2, { b: [3] }],
+        ]),
         set: new Set(['x', 'y']),
         date: new Date(0),
         bytes: new Uint8Array([1, 2, 3]),
@@ -311,12 +343,15 @@ describe('Nodes: servers on worker threads', function () {
   });
 
   describe('links and monitors across nodes', () => {
-    it('a remote server\'s crash reaches a linked trapping server here as EXIT with its ref', async () => {
+    it("a remote server's crash reaches a linked trapping server here as EXIT with its ref", async () => {
       const watcher = track(await Watcher.start());
       const ref = await Echo.start(0, { node: w1 });
       await GenServer.call(watcher, 'link', ref);
       GenServer.cast(ref, 'crash');
-      const seen = await eventually(() => GenServer.call(watcher, 'seen') as Promise<unknown[][]>, (s) => s.length > 0);
+      const seen = await eventually(
+        () => GenServer.call(watcher, 'seen') as Promise<unknown[][]>,
+        (s) => s.length > 0,
+      );
       expect(seen[0][0]).to.equal('EXIT');
       expect(seen[0][1]).to.equal(ref);
       expect((seen[0][2] as Error).message).to.equal('crashed by a cast');
@@ -333,7 +368,10 @@ describe('Nodes: servers on worker threads', function () {
       logs.length = 0;
       GenServer.cast(local, 'crash');
       expect(((await remoteDown) as Error).message).to.equal('crashed by a cast');
-      const seen = await eventually(() => GenServer.call(trapping, 'seen') as Promise<unknown[][]>, (s) => s.length > 0);
+      const seen = await eventually(
+        () => GenServer.call(trapping, 'seen') as Promise<unknown[][]>,
+        (s) => s.length > 0,
+      );
       expect(seen[0][0]).to.equal('EXIT');
       expect((seen[0][1] as { from: unknown }).from).to.equal(local);
     });
@@ -343,11 +381,17 @@ describe('Nodes: servers on worker threads', function () {
       const ref = await Echo.start(0, { node: w1 });
       await GenServer.call(watcher, 'monitor', ref);
       await GenServer.stop(ref, 'normal');
-      const seen = await eventually(() => GenServer.call(watcher, 'seen') as Promise<unknown[][]>, (s) => s.length > 0);
+      const seen = await eventually(
+        () => GenServer.call(watcher, 'seen') as Promise<unknown[][]>,
+        (s) => s.length > 0,
+      );
       expect(seen[0]).to.deep.equal(['DOWN', ref, 'normal']);
       expect(seen[0][1]).to.equal(ref);
       await GenServer.call(watcher, 'monitor', ref);
-      const again = await eventually(() => GenServer.call(watcher, 'seen') as Promise<unknown[][]>, (s) => s.length > 1);
+      const again = await eventually(
+        () => GenServer.call(watcher, 'seen') as Promise<unknown[][]>,
+        (s) => s.length > 1,
+      );
       expect(again[1]).to.deep.equal(['DOWN', ref, 'noproc']);
     });
 
@@ -366,7 +410,10 @@ describe('Nodes: servers on worker threads', function () {
       const remoteRef = track(await Echo.start(0, { node: w1 }));
       await GenServer.call(remoteRef, 'monitor', local);
       await GenServer.stop(local, 'shutdown');
-      const seen = await eventually(() => GenServer.call(remoteRef, 'seen') as Promise<unknown[][]>, (s) => s.length > 0);
+      const seen = await eventually(
+        () => GenServer.call(remoteRef, 'seen') as Promise<unknown[][]>,
+        (s) => s.length > 0,
+      );
       expect(seen[0]).to.deep.equal(['DOWN', local, 'shutdown']);
     });
   });
@@ -408,7 +455,9 @@ describe('Nodes: servers on worker threads', function () {
 
   describe('PartitionSupervisor', () => {
     it('starts one child per partition, spread over the nodes round robin', async () => {
-      const ps = track(await PartitionSupervisor.start({ child: [Echo, 0], partitions: 4, nodes: [w1, w2], withArguments: (_arg, i) => i * 10 }));
+      const ps = track(
+        await PartitionSupervisor.start({ child: [Echo, 0], partitions: 4, nodes: [w1, w2], withArguments: (_arg, i) => i * 10 }),
+      );
       const children = PartitionSupervisor.whichChildren(ps);
       expect(children.map((c) => c.id)).to.deep.equal(['partition-0', 'partition-1', 'partition-2', 'partition-3']);
       expect(children.map((c) => (c.ref as ServerRef).node)).to.deep.equal([w1, w2, w1, w2]);
@@ -433,7 +482,10 @@ describe('Nodes: servers on worker threads', function () {
       const before = PartitionSupervisor.whichChildren(ps)[1].ref as ServerRef;
       logs.length = 0;
       GenServer.cast(PartitionSupervisor.via(ps, 1), 'crash');
-      const after = await eventually(() => PartitionSupervisor.whichChildren(ps)[1].ref, (r) => r instanceof ServerRef && r !== before);
+      const after = await eventually(
+        () => PartitionSupervisor.whichChildren(ps)[1].ref,
+        (r) => r instanceof ServerRef && r !== before,
+      );
       expect((after as ServerRef).node).to.equal(w2);
       expect(await GenServer.call(PartitionSupervisor.via(ps, 1), 'self')).to.equal(after);
     });

@@ -35,15 +35,23 @@ class Worker extends GenServer<{ n: number; secret: string }> {
   }
 }
 
-const worker = (id: string, name?: string) => ({ id, start: () => Worker.startLink({ n: 0, secret: 'hunter2' }, name ? { name } : undefined) });
+const worker = (id: string, name?: string) => ({
+  id,
+  start: () => Worker.startLink({ n: 0, secret: 'hunter2' }, name ? { name } : undefined),
+});
 
 interface Got {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, read field by field in the specs
   body: any;
   headers: Headers;
 }
 
-async function get(obs: RunningObserver, path: string, init: { token?: string | false; headers?: Record<string, string> } = {}): Promise<Got> {
+async function get(
+  obs: RunningObserver,
+  path: string,
+  init: { token?: string | false; headers?: Record<string, string> } = {},
+): Promise<Got> {
   const token = init.token === undefined ? obs.token : init.token;
   const url = new URL(path, obs.baseUrl);
   if (token !== false) url.searchParams.set('token', token);
@@ -202,18 +210,29 @@ describe('Observer', () => {
         const p = (await get(o, '/api/servers?filter=feed_a')).body;
         return p.rows.length === 1 && p.rows[0].handled === 6 && p;
       });
-      expect(page.rows[0]).to.include({ id: a.id, node: 'main', className: 'Worker', name: 'feed_a', status: 'running', mailbox: 0, dropped: 0 });
+      expect(page.rows[0]).to.include({
+        id: a.id,
+        node: 'main',
+        className: 'Worker',
+        name: 'feed_a',
+        status: 'running',
+        mailbox: 0,
+        dropped: 0,
+      });
     });
 
     it('filters, sorts and pages on the server', async () => {
       const refs: ServerRef[] = [];
-      for (let i = 0; i < 30; i++) refs.push(track(await Worker.start({ n: 0, secret: '' }, { name: `pager_${String(i).padStart(2, '0')}` })));
+      for (let i = 0; i < 30; i++)
+        refs.push(track(await Worker.start({ n: 0, secret: '' }, { name: `pager_${String(i).padStart(2, '0')}` })));
       const o = await start();
       const page = await eventually(async () => {
         const p = (await get(o, '/api/servers?filter=pager_&sort=name&desc=1&offset=5&limit=10')).body;
         return p.matched === 30 && p;
       });
-      expect(page.rows.map((r: { name: string }) => r.name)).to.deep.equal(Array.from({ length: 10 }, (_, i) => `pager_${String(24 - i).padStart(2, '0')}`));
+      expect(page.rows.map((r: { name: string }) => r.name)).to.deep.equal(
+        Array.from({ length: 10 }, (_, i) => `pager_${String(24 - i).padStart(2, '0')}`),
+      );
       expect(page.total).to.be.at.least(30);
     });
 
@@ -237,11 +256,24 @@ describe('Observer', () => {
     });
 
     it('shows the supervision tree with strategy, children and a restart count that rises after a crash', async () => {
-      const sup = track(await Supervisor.start([worker('first'), worker('second', 'tree_second'), [DynamicSupervisor, { name: 'tree_dyn' }]], { strategy: 'one_for_all', name: 'tree_sup' }));
+      const sup = track(
+        await Supervisor.start([worker('first'), worker('second', 'tree_second'), [DynamicSupervisor, { name: 'tree_dyn' }]], {
+          strategy: 'one_for_all',
+          name: 'tree_sup',
+        }),
+      );
       const o = await start();
       const tree = (await get(o, '/api/tree')).body.tree;
       const node = tree.find((n: { id: number }) => n.id === sup.id);
-      expect(node).to.include({ kind: 'Supervisor', name: 'tree_sup', strategy: 'one_for_all', restarts: 0, maxRestarts: 3, maxSeconds: 5, childCount: 3 });
+      expect(node).to.include({
+        kind: 'Supervisor',
+        name: 'tree_sup',
+        strategy: 'one_for_all',
+        restarts: 0,
+        maxRestarts: 3,
+        maxSeconds: 5,
+        childCount: 3,
+      });
       expect(node.children.map((c: { childId: string }) => c.childId)).to.deep.equal(['first', 'second', 'tree_dyn']);
       expect(node.children[2].supervisor).to.include({ kind: 'DynamicSupervisor', name: 'tree_dyn' });
       const first = Supervisor.whichChildren(sup)[0].ref as ServerRef;
@@ -264,7 +296,7 @@ describe('Observer', () => {
         return e.length > 0 && e;
       });
       expect(entries[0]).to.include({ level: 'error', kind: 'crash', className: 'Worker', node: 'main' });
-      expect(entries[0].message).to.include('terminating').and.include('last message: cast \'crash\'').and.include('crashed on purpose');
+      expect(entries[0].message).to.include('terminating').and.include("last message: cast 'crash'").and.include('crashed on purpose');
       expect(logs.some((l) => l.message.includes('crashed on purpose'))).to.equal(true);
     });
 
@@ -281,7 +313,10 @@ describe('Observer', () => {
         abort.abort();
         await reader.cancel().catch(() => undefined);
       }
-      const frames = text.split('\n\n').filter((f) => f.includes('event: sample')).map((f) => JSON.parse(f.slice(f.indexOf('data: ') + 6)));
+      const frames = text
+        .split('\n\n')
+        .filter((f) => f.includes('event: sample'))
+        .map((f) => JSON.parse(f.slice(f.indexOf('data: ') + 6)));
       expect(frames[0]).to.include({ node: 'main' });
       expect(frames[0].point).to.have.keys('t', 'servers', 'rate', 'mailbox', 'loopMean', 'loopMax', 'heapUsed', 'heapTotal', 'top');
       expect(frames[0].tree).to.be.an('array');

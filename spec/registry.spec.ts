@@ -143,7 +143,9 @@ describe('Registry with unique keys', () => {
   });
 
   it('rejects bad options with an ArgumentError', async () => {
-    expect(await rejectionOf(Registry.start({ keys: 'many' as 'unique' }))).to.be.instanceOf(ArgumentError).and.to.include({ argument: 'options.keys' });
+    expect(await rejectionOf(Registry.start({ keys: 'many' as 'unique' })))
+      .to.be.instanceOf(ArgumentError)
+      .and.to.include({ argument: 'options.keys' });
   });
 });
 
@@ -261,7 +263,9 @@ describe('Registry.via()', () => {
   it('rejects calls and stops to a free key with NoProcError', async () => {
     const reg = track(await Registry.start({ keys: 'unique' }));
     const name = Registry.via(reg, 'nobody');
-    expect(await rejectionOf(GenServer.call(name, 'add', 1))).to.be.instanceOf(NoProcError).and.to.include({ server: name });
+    expect(await rejectionOf(GenServer.call(name, 'add', 1)))
+      .to.be.instanceOf(NoProcError)
+      .and.to.include({ server: name });
     expect(await rejectionOf(GenServer.stop(name))).to.be.instanceOf(NoProcError);
     GenServer.cast(name, 'add', 1); // dropped, never throws
   });
@@ -343,7 +347,6 @@ describe('Registry clean-up', () => {
   });
 });
 
-
 describe('Registry links', () => {
   const track = trackServers();
   const logs = captureLogs();
@@ -382,7 +385,10 @@ describe('Registry links', () => {
     await GenServer.getState(reg); // the registry has handled the exit signal
     expect(GenServer.isAlive(reg)).to.equal(true);
     expect(Registry.lookup(reg, 'topic').map((e) => e.ref)).to.deep.equal([other]);
-    expect(logs.filter((l) => l.level === 'warn'), 'no dropped EXIT message').to.deep.equal([]);
+    expect(
+      logs.filter((l) => l.level === 'warn'),
+      'no dropped EXIT message',
+    ).to.deep.equal([]);
   });
 
   it("stops on GenServer.exit(reg, 'shutdown') from outside any server, taking its registrants with it", async () => {

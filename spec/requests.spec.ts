@@ -1,11 +1,26 @@
 import { expect } from 'chai';
-import { ArgumentError, CallTimeoutError, GenServer, NoProcError, RequestId, ServerExitError, handleCall, init, noreply, reply, type From } from '../lib';
+import {
+  ArgumentError,
+  CallTimeoutError,
+  GenServer,
+  NoProcError,
+  RequestId,
+  ServerExitError,
+  handleCall,
+  init,
+  noreply,
+  reply,
+  type From,
+} from '../lib';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
-class Echo extends GenServer<{ delay: number; held?: From }, {
-  init: number;
-  calls: { echo: [payload: string, reply: string]; hold: [payload: void, reply: string]; crash: [payload: void, reply: never] };
-}> {
+class Echo extends GenServer<
+  { delay: number; held?: From },
+  {
+    init: number;
+    calls: { echo: [payload: string, reply: string]; hold: [payload: void, reply: string]; crash: [payload: void, reply: never] };
+  }
+> {
   @init
   setup(delay: number) {
     return { delay };

@@ -1,5 +1,15 @@
 import { expect } from 'chai';
-import { AlreadyStartedError, ArgumentError, ChildStartError, GenServer, ServerRef, Supervisor, handleCall, reply, type ChildSpec } from '../lib';
+import {
+  AlreadyStartedError,
+  ArgumentError,
+  ChildStartError,
+  GenServer,
+  ServerRef,
+  Supervisor,
+  handleCall,
+  reply,
+  type ChildSpec,
+} from '../lib';
 import { captureLogs, gate, rejectionOf, sleep, trackServers } from './support/helpers';
 import { events, exitChild, recordEvents, refOf, refsOf, settled, started, terminateReasons, worker } from './support/supervision';
 
@@ -102,7 +112,7 @@ describe('Supervisor start and stop order', () => {
     expect(started.map((r) => GenServer.isAlive(r))).to.deep.equal([true, true, true]);
   });
 
-  it("links each child to the supervisor", async () => {
+  it('links each child to the supervisor', async () => {
     const sup = track(await Supervisor.start(abc()));
     const info = GenServer.info(refOf(sup, 'a'));
     expect(info.links).to.include(sup);
@@ -215,19 +225,28 @@ describe('Supervisor start failure', () => {
   recordEvents();
 
   it('stops the children already started, in reverse order, and rejects with ChildStartError naming the child and the cause', async () => {
-    const error = await rejectionOf(Supervisor.start([worker('a'), worker('b'), worker('c', { failInit: true }), worker('d')], { name: 'failing_sup' }));
+    const error = await rejectionOf(
+      Supervisor.start([worker('a'), worker('b'), worker('c', { failInit: true }), worker('d')], { name: 'failing_sup' }),
+    );
     expect(error).to.be.instanceOf(ChildStartError).and.to.include({ id: 'c' });
     const cause = (error as ChildStartError).reason;
     expect(cause).to.be.instanceOf(Error).and.to.have.property('message', 'c cannot start');
     expect((error as Error).cause).to.equal(cause);
-    expect((error as Error).message).to.include("'c'").and.to.include('c cannot start');
+    expect((error as Error).message)
+      .to.include("'c'")
+      .and.to.include('c cannot start');
     expect(events).to.deep.equal(['start a', 'start b', 'start c', 'stop b', 'stop a']);
     expect(started.some((r) => GenServer.isAlive(r))).to.equal(false);
     expect(GenServer.whereis('failing_sup')).to.equal(undefined);
   });
 
   it('treats a start function that throws, or resolves to something other than a ref, as a failed start', async () => {
-    const throws: ChildSpec = { id: 'throws', start: () => { throw new Error('no luck'); } };
+    const throws: ChildSpec = {
+      id: 'throws',
+      start: () => {
+        throw new Error('no luck');
+      },
+    };
     const bad = { id: 'bad', start: () => Promise.resolve('not a ref') } as unknown as ChildSpec;
     const e1 = await rejectionOf(Supervisor.start([worker('a'), throws]));
     expect(e1).to.be.instanceOf(ChildStartError).and.to.include({ id: 'throws' });

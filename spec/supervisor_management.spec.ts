@@ -1,5 +1,16 @@
 import { expect } from 'chai';
-import { ArgumentError, ChildNotFoundError, ChildRunningError, ChildStartError, DuplicateChildError, GenServer, NoProcError, ServerRef, Supervisor, type ChildSpec } from '../lib';
+import {
+  ArgumentError,
+  ChildNotFoundError,
+  ChildRunningError,
+  ChildStartError,
+  DuplicateChildError,
+  GenServer,
+  NoProcError,
+  ServerRef,
+  Supervisor,
+  type ChildSpec,
+} from '../lib';
 import { captureLogs, rejectionOf, trackServers } from './support/helpers';
 import { Worker, events, exitChild, recordEvents, refOf, settled, started, terminateReasons, worker } from './support/supervision';
 
@@ -40,7 +51,9 @@ describe('Supervisor management functions', () => {
   it('startChild() rejects a taken id with DuplicateChildError { supervisor, id, ref }, starting nothing', async () => {
     const sup = track(await Supervisor.start([worker('a')]));
     const error = await rejectionOf(Supervisor.startChild(sup, worker('a')));
-    expect(error).to.be.instanceOf(DuplicateChildError).and.to.include({ supervisor: sup, id: 'a', ref: refOf(sup, 'a') });
+    expect(error)
+      .to.be.instanceOf(DuplicateChildError)
+      .and.to.include({ supervisor: sup, id: 'a', ref: refOf(sup, 'a') });
     expect(events).to.deep.equal(['start a']);
   });
 
@@ -81,7 +94,9 @@ describe('Supervisor management functions', () => {
   it('restartChild() rejects a running child with ChildRunningError { supervisor, id, ref }', async () => {
     const sup = track(await Supervisor.start(abc()));
     const error = await rejectionOf(Supervisor.restartChild(sup, 'b'));
-    expect(error).to.be.instanceOf(ChildRunningError).and.to.include({ supervisor: sup, id: 'b', ref: refOf(sup, 'b') });
+    expect(error)
+      .to.be.instanceOf(ChildRunningError)
+      .and.to.include({ supervisor: sup, id: 'b', ref: refOf(sup, 'b') });
   });
 
   it('deleteChild() removes a stopped child, which is then gone for good', async () => {
@@ -96,7 +111,9 @@ describe('Supervisor management functions', () => {
   it('deleteChild() rejects a running child with ChildRunningError', async () => {
     const sup = track(await Supervisor.start(abc()));
     const error = await rejectionOf(Supervisor.deleteChild(sup, 'a'));
-    expect(error).to.be.instanceOf(ChildRunningError).and.to.include({ id: 'a', ref: refOf(sup, 'a') });
+    expect(error)
+      .to.be.instanceOf(ChildRunningError)
+      .and.to.include({ id: 'a', ref: refOf(sup, 'a') });
     expect(Supervisor.countChildren(sup).specs).to.equal(3);
   });
 

@@ -30,7 +30,11 @@ describe('Supervisor restart values', () => {
   for (const restart of ['permanent', 'transient', 'temporary'] as const) {
     exits.forEach(([label, how, checkReason], i) => {
       const restarted = restartedAfter[restart][i];
-      const outcome = restarted ? 'is restarted' : restart === 'temporary' ? 'is removed from the children' : 'stays stopped, its spec kept';
+      const outcome = restarted
+        ? 'is restarted'
+        : restart === 'temporary'
+          ? 'is removed from the children'
+          : 'stays stopped, its spec kept';
       it(`a ${restart} child that exits with ${label} ${outcome}`, async () => {
         const sup = track(await Supervisor.start([worker('a', { restart }), worker('b')]));
         const before = refsOf(sup);
@@ -176,6 +180,9 @@ describe('Supervisor restart intensity', () => {
     await exitChild(refsOf(sup).a, 'crash');
     expect(await GenServer.awaitExit(sup)).to.equal('shutdown');
     expect(GenServer.isAlive(b)).to.equal(false);
-    expect(events.filter((e) => e === 'start a'), 'the first start and 3 restarts').to.have.length(1 + 3);
+    expect(
+      events.filter((e) => e === 'start a'),
+      'the first start and 3 restarts',
+    ).to.have.length(1 + 3);
   });
 });

@@ -116,13 +116,17 @@ describe('introspection', () => {
     it('rejects with NoProcError for a dead ref or a name nobody holds', async () => {
       const ref = await Ledger.start(0);
       await GenServer.stop(ref);
-      expect(await rejectionOf(GenServer.getState(ref))).to.be.instanceOf(NoProcError).and.to.include({ server: ref });
+      expect(await rejectionOf(GenServer.getState(ref)))
+        .to.be.instanceOf(NoProcError)
+        .and.to.include({ server: ref });
       expect(await rejectionOf(GenServer.getState('nobody_here'))).to.be.instanceOf(NoProcError);
     });
 
     it('rejects with CallingSelfError when a server asks for its own state', async () => {
       const ref = track(await Ledger.start(0));
-      expect(await GenServer.call(ref, 'inspectSelf', 'getState')).to.be.instanceOf(CallingSelfError).and.to.include({ server: ref });
+      expect(await GenServer.call(ref, 'inspectSelf', 'getState'))
+        .to.be.instanceOf(CallingSelfError)
+        .and.to.include({ server: ref });
       expect(await GenServer.call(ref, 'inspectSelf', 'replaceState')).to.be.instanceOf(CallingSelfError);
     });
   });
@@ -140,7 +144,10 @@ describe('introspection', () => {
       const adding = GenServer.call(ref, 'slowAdd', { n: 4, until: until.promise });
       await sleep(5);
       const seen: number[] = [];
-      const replacing = GenServer.replaceState(ref, (n: number) => (seen.push(n), 0));
+      const replacing = GenServer.replaceState(ref, (n: number) => {
+        seen.push(n);
+        return 0;
+      });
       await sleep(20);
       expect(seen, 'fn ran while the handler was awaiting').to.deep.equal([]);
       until.open();
@@ -165,7 +172,9 @@ describe('introspection', () => {
 
     it('rejects with ArgumentError when fn is not a function', async () => {
       const ref = track(await Ledger.start(10));
-      expect(await rejectionOf(GenServer.replaceState(ref, 42 as never))).to.be.instanceOf(ArgumentError).and.to.include({ argument: 'fn' });
+      expect(await rejectionOf(GenServer.replaceState(ref, 42 as never)))
+        .to.be.instanceOf(ArgumentError)
+        .and.to.include({ argument: 'fn' });
     });
   });
 

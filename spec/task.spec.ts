@@ -95,7 +95,14 @@ describe('Task', () => {
     it('throws ArgumentError for a function that is not one, and rejects await of something that is no task', async () => {
       expect(() => Task.async(5 as unknown as () => number)).to.throw(ArgumentError);
       expect(await rejectionOf(Task.await({} as Task<number>))).to.be.instanceOf(ArgumentError);
-      expect(await rejectionOf(Task.await(Task.async(() => 1), -1))).to.be.instanceOf(ArgumentError);
+      expect(
+        await rejectionOf(
+          Task.await(
+            Task.async(() => 1),
+            -1,
+          ),
+        ),
+      ).to.be.instanceOf(ArgumentError);
     });
 
     it('leaves no unhandled rejection when a crashed task is never awaited', async () => {
@@ -253,12 +260,16 @@ describe('Task.asyncStream()', () => {
     let running = 0;
     let most = 0;
     const results = await collect(
-      Task.asyncStream([1, 2, 3, 4, 5, 6], async (n) => {
-        most = Math.max(most, ++running);
-        await sleep(5);
-        running--;
-        return n * 10;
-      }, { maxConcurrency: 2 }),
+      Task.asyncStream(
+        [1, 2, 3, 4, 5, 6],
+        async (n) => {
+          most = Math.max(most, ++running);
+          await sleep(5);
+          running--;
+          return n * 10;
+        },
+        { maxConcurrency: 2 },
+      ),
     );
     expect(results.map((r) => ('ok' in r ? r.ok : r))).to.deep.equal([10, 20, 30, 40, 50, 60]);
     expect(most).to.equal(2);
@@ -281,27 +292,37 @@ describe('Task.asyncStream()', () => {
 
   it("throws TaskTimeoutError past the timeout with onTimeout 'exit' (the default), leaving no task running", async () => {
     const signals: AbortSignal[] = [];
-    const stream = Task.asyncStream([1, 200, 300], (ms, signal) => {
-      signals.push(signal);
-      return sleep(ms).then(() => ms);
-    }, { timeout: 50, maxConcurrency: 3 });
+    const stream = Task.asyncStream(
+      [1, 200, 300],
+      (ms, signal) => {
+        signals.push(signal);
+        return sleep(ms).then(() => ms);
+      },
+      { timeout: 50, maxConcurrency: 3 },
+    );
     const error = await rejectionOf(collect(stream));
     expect(error).to.be.instanceOf(TaskTimeoutError).and.to.include({ timeout: 50 });
     expect(signals.map((s) => s.aborted)).to.deep.equal([false, true, true]);
   });
 
   it("yields { exit: 'timeout' } for a late task with onTimeout 'killTask' and goes on", async () => {
-    const results = await collect(Task.asyncStream([1, 500, 2], (ms) => sleep(ms).then(() => ms), { timeout: 50, onTimeout: 'killTask', maxConcurrency: 3 }));
+    const results = await collect(
+      Task.asyncStream([1, 500, 2], (ms) => sleep(ms).then(() => ms), { timeout: 50, onTimeout: 'killTask', maxConcurrency: 3 }),
+    );
     expect(results).to.deep.equal([{ ok: 1 }, { exit: 'timeout' }, { ok: 2 }]);
   });
 
   it('throws TaskExitError when a task throws, shutting down the others', async () => {
     let aborted = 0;
-    const stream = Task.asyncStream([1, 2, 3], (n, signal) => {
-      if (n !== 1) signal.addEventListener('abort', () => aborted++);
-      if (n === 1) throw new Error('item 1 failed');
-      return sleep(10_000);
-    }, { maxConcurrency: 3 });
+    const stream = Task.asyncStream(
+      [1, 2, 3],
+      (n, signal) => {
+        if (n !== 1) signal.addEventListener('abort', () => aborted++);
+        if (n === 1) throw new Error('item 1 failed');
+        return sleep(10_000);
+      },
+      { maxConcurrency: 3 },
+    );
     const error = (await rejectionOf(collect(stream))) as TaskExitError;
     expect(error).to.be.instanceOf(TaskExitError);
     expect((error.reason as Error).message).to.equal('item 1 failed');
@@ -310,10 +331,14 @@ describe('Task.asyncStream()', () => {
 
   it('shuts the running tasks down when the loop breaks off', async () => {
     const signals: AbortSignal[] = [];
-    for await (const result of Task.asyncStream([1, 2, 3, 4], (n, signal) => {
-      signals.push(signal);
-      return n === 1 ? Promise.resolve(1) : sleep(10_000).then(() => 0);
-    }, { maxConcurrency: 4 })) {
+    for await (const result of Task.asyncStream(
+      [1, 2, 3, 4],
+      (n, signal) => {
+        signals.push(signal);
+        return n === 1 ? Promise.resolve(1) : sleep(10_000).then(() => 0);
+      },
+      { maxConcurrency: 4 },
+    )) {
       expect(result).to.deep.equal({ ok: 1 });
       break;
     }

@@ -1,5 +1,18 @@
 import { expect } from 'chai';
-import { ArgumentError, GenServer, MaxChildrenError, NoProcError, Supervisor, Task, TaskExitError, TaskSupervisor, handleCall, init, reply, type ServerRef } from '../lib';
+import {
+  ArgumentError,
+  GenServer,
+  MaxChildrenError,
+  NoProcError,
+  Supervisor,
+  Task,
+  TaskExitError,
+  TaskSupervisor,
+  handleCall,
+  init,
+  reply,
+  type ServerRef,
+} from '../lib';
 import { captureLogs, gate, rejectionOf, sleep, trackServers } from './support/helpers';
 import { eventually } from './support/supervision';
 
@@ -12,9 +25,10 @@ class Requester extends GenServer<ServerRef> {
 
   @handleCall('async')
   async(how: 'async' | 'asyncNolink', sup: ServerRef) {
-    const started = how === 'async'
-      ? TaskSupervisor.async(sup, () => sleep(5).then(() => Promise.reject(new Error('supervised task failed'))))
-      : TaskSupervisor.asyncNolink(sup, () => sleep(5).then(() => Promise.reject(new Error('supervised task failed'))));
+    const started =
+      how === 'async'
+        ? TaskSupervisor.async(sup, () => sleep(5).then(() => Promise.reject(new Error('supervised task failed'))))
+        : TaskSupervisor.asyncNolink(sup, () => sleep(5).then(() => Promise.reject(new Error('supervised task failed'))));
     return started.then((task) => reply(task, sup));
   }
 }
@@ -83,9 +97,13 @@ describe('TaskSupervisor', () => {
     it("reruns a crashed task with restart 'transient'", async () => {
       const sup = track(await TaskSupervisor.start());
       let runs = 0;
-      await TaskSupervisor.startChild(sup, () => {
-        if (++runs < 3) throw new Error(`run ${runs} failed`);
-      }, { restart: 'transient' });
+      await TaskSupervisor.startChild(
+        sup,
+        () => {
+          if (++runs < 3) throw new Error(`run ${runs} failed`);
+        },
+        { restart: 'transient' },
+      );
       await eventually('three runs', () => runs === 3);
       await eventually('no child left', () => TaskSupervisor.children(sup).length === 0);
     });
@@ -106,7 +124,12 @@ describe('TaskSupervisor', () => {
   describe('as a child spec', () => {
     it('runs under a Supervisor from [TaskSupervisor, { name }], and [Task, fn] runs a temporary task', async () => {
       const release = gate();
-      const sup = track(await Supervisor.start([[TaskSupervisor, { name: 'task_sup_spec_tasks' }], [Task, () => release.promise]]));
+      const sup = track(
+        await Supervisor.start([
+          [TaskSupervisor, { name: 'task_sup_spec_tasks' }],
+          [Task, () => release.promise],
+        ]),
+      );
       expect(Supervisor.whichChildren(sup).map((c) => c.id)).to.deep.equal(['task_sup_spec_tasks', 'Task']);
       release.open();
       // Temporary: once it has finished, the supervisor forgets it.

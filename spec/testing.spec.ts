@@ -19,7 +19,19 @@ import {
   terminate,
   type ServerRef,
 } from '../lib';
-import { captureLogs, cleanup, mochaHooks, onExit, rejectionOf, startLogCapture, startProbe, startSupervised, stopSupervised, type LogCapture, type LogEntry } from '../lib/testing';
+import {
+  captureLogs,
+  cleanup,
+  mochaHooks,
+  onExit,
+  rejectionOf,
+  startLogCapture,
+  startProbe,
+  startSupervised,
+  stopSupervised,
+  type LogCapture,
+  type LogEntry,
+} from '../lib/testing';
 import { sleep } from './support/helpers';
 
 // Real time, while fake timers replace performance.now().
@@ -91,7 +103,14 @@ describe('startSupervised()', () => {
     await startSupervised([Worker, { id: 'second' }], { id: 'second' });
     await startSupervised([Worker, { id: 'third' }], { id: 'third' });
     await cleanup();
-    expect(events).to.deep.equal(['start first', 'start second', 'start third', 'stop third shutdown', 'stop second shutdown', 'stop first shutdown']);
+    expect(events).to.deep.equal([
+      'start first',
+      'start second',
+      'start third',
+      'stop third shutdown',
+      'stop second shutdown',
+      'stop first shutdown',
+    ]);
   });
 
   it('frees a named server for the next test', async () => {
@@ -114,7 +133,7 @@ describe('startSupervised()', () => {
     expect(GenServer.whereis('kit_restarted')).to.equal(undefined);
   });
 
-  it("kills a server whose terminate outlasts its shutdown, in real time, even when fake timers never move", async function () {
+  it('kills a server whose terminate outlasts its shutdown, in real time, even when fake timers never move', async function () {
     this.timeout(5000);
     const clock = FakeTimers.install();
     try {
@@ -235,7 +254,7 @@ describe('onExit() and cleanup()', () => {
 describe('captureLogs()', () => {
   afterEach(cleanup);
 
-  it("resolves to what the library logged while fn ran, and puts the previous logger back", async () => {
+  it('resolves to what the library logged while fn ran, and puts the previous logger back', async () => {
     const ref = await Worker.start({ id: 'c' });
     const logs = await captureLogs(async () => {
       GenServer.cast(ref, 'crash');

@@ -17,8 +17,11 @@ interface Run {
 
 function run(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      args,
+      { cwd: root, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' }, timeout: 120_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
   });
 }
@@ -30,7 +33,17 @@ describe('genserver-ts/testing in the runners', function () {
   let nodeTest: Promise<Run>;
 
   before(() => {
-    mocha = run([require.resolve('mocha/bin/mocha.js'), '--no-config', '-r', 'ts-node/register', '--extension', 'ts', '--reporter', 'json', fixture('mocha.fixture.ts')]);
+    mocha = run([
+      require.resolve('mocha/bin/mocha.js'),
+      '--no-config',
+      '-r',
+      'ts-node/register',
+      '--extension',
+      'ts',
+      '--reporter',
+      'json',
+      fixture('mocha.fixture.ts'),
+    ]);
     nodeTest = run(['--test', '--test-reporter=tap', '-r', 'ts-node/register', fixture('node_test.fixture.ts')]);
   });
 
@@ -49,7 +62,10 @@ describe('genserver-ts/testing in the runners', function () {
 
   it('node:test: with afterEach(cleanup), the next test gets the name; logs, probes and fake timers work', async () => {
     const { stdout, stderr } = await nodeTest;
-    const results = stdout.split('\n').filter((line) => /^\s+(not )?ok \d+ - /.test(line)).map((line) => line.trim());
+    const results = stdout
+      .split('\n')
+      .filter((line) => /^\s+(not )?ok \d+ - /.test(line))
+      .map((line) => line.trim());
     expect(results, `${stdout}\n${stderr}`).to.deep.equal([
       'not ok 1 - fails on purpose while holding a named server',
       'ok 2 - starts the same name again in the next test',

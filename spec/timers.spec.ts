@@ -169,7 +169,11 @@ describe('GenServer.cancelTimer()', () => {
     expect(GenServer.info(ref).timers).to.equal(0);
   });
 
-  for (const [what, notATimer] of [['undefined', undefined], ['a string', 'timer'], ['a plain object', {}]]) {
+  for (const [what, notATimer] of [
+    ['undefined', undefined],
+    ['a string', 'timer'],
+    ['a plain object', {}],
+  ]) {
     it(`throws ArgumentError for ${what}, which is not a TimerRef`, () => {
       expect(() => GenServer.cancelTimer(notATimer as never))
         .to.throw(ArgumentError)

@@ -34,9 +34,9 @@ function compile(config: string): Reported[] {
   if (fixture === undefined) throw new Error(`${config} does not compile mistakes.ts`);
   // The fixture file's errors only: the library itself is type-checked by `npm run typecheck`.
   return [...program.getSyntacticDiagnostics(fixture), ...program.getSemanticDiagnostics(fixture)].map((d) => ({
-      line: d.file!.getLineAndCharacterOfPosition(d.start!).line + 1,
-      message: `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
-    }));
+    line: d.file!.getLineAndCharacterOfPosition(d.start!).line + 1,
+    message: `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+  }));
 }
 
 const mode = experimental() ? 'experimentalDecorators' : 'TC39 decorators';

@@ -36,47 +36,64 @@ export const cluster: Workload = {
       const rows: Row[] = [];
 
       const seq = await interleaved(
-        (ms) => opsPerSecond(ms, async () => {
-          for (let i = 0; i < BATCH; i++) await GenServer.call(lobby, 'echo', 'ann');
-          return BATCH;
-        }),
-        (ms) => opsPerSecond(ms, async () => {
-          for (let i = 0; i < BATCH; i++) await nc.request('raw.echo', payload);
-          return BATCH;
-        }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            for (let i = 0; i < BATCH; i++) await GenServer.call(lobby, 'echo', 'ann');
+            return BATCH;
+          }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            for (let i = 0; i < BATCH; i++) await nc.request('raw.echo', payload);
+            return BATCH;
+          }),
         config,
       );
-      rows.push({ ...row('nats_seq', 'cross-node sequential call (vs raw nats.js request/reply)', 'ops/s', seq.ours, seq.base, atLeastTimes(0.8, 'raw nats.js')) });
+      rows.push({
+        ...row(
+          'nats_seq',
+          'cross-node sequential call (vs raw nats.js request/reply)',
+          'ops/s',
+          seq.ours,
+          seq.base,
+          atLeastTimes(0.8, 'raw nats.js'),
+        ),
+      });
 
       const inFlight = 64;
       const c64 = await interleaved(
-        (ms) => opsPerSecond(ms, async () => {
-          const calls: Promise<unknown>[] = [];
-          for (let i = 0; i < inFlight; i++) calls.push(GenServer.call(lobby, 'echo', 'ann'));
-          await Promise.all(calls);
-          return inFlight;
-        }),
-        (ms) => opsPerSecond(ms, async () => {
-          const calls: Promise<unknown>[] = [];
-          for (let i = 0; i < inFlight; i++) calls.push(nc.request('raw.echo', payload));
-          await Promise.all(calls);
-          return inFlight;
-        }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            const calls: Promise<unknown>[] = [];
+            for (let i = 0; i < inFlight; i++) calls.push(GenServer.call(lobby, 'echo', 'ann'));
+            await Promise.all(calls);
+            return inFlight;
+          }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            const calls: Promise<unknown>[] = [];
+            for (let i = 0; i < inFlight; i++) calls.push(nc.request('raw.echo', payload));
+            await Promise.all(calls);
+            return inFlight;
+          }),
         config,
       );
-      rows.push(row('nats_64', 'cross-node calls, 64 in flight (vs raw nats.js)', 'ops/s', c64.ours, c64.base, atLeastTimes(0.8, 'raw nats.js')));
+      rows.push(
+        row('nats_64', 'cross-node calls, 64 in flight (vs raw nats.js)', 'ops/s', c64.ours, c64.base, atLeastTimes(0.8, 'raw nats.js')),
+      );
 
       const casts = await interleaved(
-        (ms) => opsPerSecond(ms, async () => {
-          for (let i = 0; i < 1000; i++) GenServer.cast(lobby, 'tick', 'ann');
-          await GenServer.call(lobby, 'echo', 'sync');
-          return 1000;
-        }),
-        (ms) => opsPerSecond(ms, async () => {
-          for (let i = 0; i < 1000; i++) nc.publish('raw.sink', payload);
-          await nc.request('raw.echo', payload);
-          return 1000;
-        }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            for (let i = 0; i < 1000; i++) GenServer.cast(lobby, 'tick', 'ann');
+            await GenServer.call(lobby, 'echo', 'sync');
+            return 1000;
+          }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            for (let i = 0; i < 1000; i++) nc.publish('raw.sink', payload);
+            await nc.request('raw.echo', payload);
+            return 1000;
+          }),
         config,
       );
       rows.push(row('nats_casts', 'cross-node casts, 1000 then 1 call (vs raw nats.js publish)', 'ops/s', casts.ours, casts.base));
@@ -88,32 +105,36 @@ export const cluster: Workload = {
       const holder = await Counter.start(0);
       let n = 0;
       const reg = await interleaved(
-        (ms) => opsPerSecond(ms, async () => {
-          const name = `bench:${n++}`;
-          await Node.global.register(name, holder);
-          await Node.global.unregister(name);
-          return 1;
-        }),
-        (ms) => opsPerSecond(ms, async () => {
-          const key = `raw${n++}`;
-          const revision = await kv.create(key, 'x');
-          await kv.delete(key, { previousSeq: revision });
-          return 1;
-        }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            const name = `bench:${n++}`;
+            await Node.global.register(name, holder);
+            await Node.global.unregister(name);
+            return 1;
+          }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            const key = `raw${n++}`;
+            const revision = await kv.create(key, 'x');
+            await kv.delete(key, { previousSeq: revision });
+            return 1;
+          }),
         config,
       );
       rows.push(row('global_register', 'global name register + unregister (vs raw KV create + delete)', 'ops/s', reg.ours, reg.base));
       await Node.global.register('bench:lookup', holder);
       await kv.put('rawlookup', 'x');
       const look = await interleaved(
-        (ms) => opsPerSecond(ms, async () => {
-          await Node.global.whereis('bench:lookup');
-          return 1;
-        }),
-        (ms) => opsPerSecond(ms, async () => {
-          await kv.get('rawlookup');
-          return 1;
-        }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            await Node.global.whereis('bench:lookup');
+            return 1;
+          }),
+        (ms) =>
+          opsPerSecond(ms, async () => {
+            await kv.get('rawlookup');
+            return 1;
+          }),
         config,
       );
       rows.push(row('global_lookup', 'global name lookup (vs raw KV get)', 'ops/s', look.ours, look.base));
@@ -140,7 +161,9 @@ export const cluster: Workload = {
         times.push(performance.now() - killed);
         await GenServer.stop(mine);
       }
-      rows.push(row('failover', `global name failover after kill -9 (heartbeat 1000 ms, down after 4000 ms)`, 'ms', stats(times), undefined));
+      rows.push(
+        row('failover', `global name failover after kill -9 (heartbeat 1000 ms, down after 4000 ms)`, 'ms', stats(times), undefined),
+      );
       return rows;
     } finally {
       await raw?.close();

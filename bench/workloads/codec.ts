@@ -40,12 +40,17 @@ export const codec: Workload = {
     const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : `${(n / 1e3).toFixed(1)} k/s`);
     console.log(`  ${'payload'.padEnd(42)} ${candidates.map((c) => c.name.padStart(26)).join('')}`);
     payloads.forEach((p, pi) => {
-      const cells = candidates.map((c, ci) => `${fmt(medians[ci][pi].median)} ${String(c.encode(p.value).byteLength).padStart(6)} B`.padStart(26));
+      const cells = candidates.map((c, ci) =>
+        `${fmt(medians[ci][pi].median)} ${String(c.encode(p.value).byteLength).padStart(6)} B`.padStart(26),
+      );
       console.log(`  ${p.name.padEnd(42)} ${cells.join('')}`);
     });
     const rows: Row[] = [];
     payloads.forEach((p, pi) => {
-      const others = candidates.slice(1).map((c, i) => `${c.name} ${(medians[0][pi].median / medians[i + 1][pi].median).toFixed(2)}x`).join(', ');
+      const others = candidates
+        .slice(1)
+        .map((c, i) => `${c.name} ${(medians[0][pi].median / medians[i + 1][pi].median).toFixed(2)}x`)
+        .join(', ');
       rows.push(row(`codec_${pi}`, `codec ${candidates[0].name}: ${p.name} (vs ${others})`, 'ops/s', medians[0][pi], undefined));
     });
     return rows;

@@ -26,7 +26,12 @@ export const idleHeap: Workload = {
   async run(config) {
     const n = config.quick ? 5_000 : 100_000;
     const pair = await interleaved(
-      () => bytesPerServer<ServerRef<Counter>>(n, () => Counter.start(0), (ref) => GenServer.stop(ref)),
+      () =>
+        bytesPerServer<ServerRef<Counter>>(
+          n,
+          () => Counter.start(0),
+          (ref) => GenServer.stop(ref),
+        ),
       () => bytesPerServer<Actor>(n, startActor, (actor) => actor.stop()),
       { ...config, rounds: Math.min(config.rounds, 3) },
     );

@@ -67,7 +67,14 @@ export const observerOpen: Workload = {
       );
       const target = atLeastTimes(0.95, 'the same without an observer');
       return [
-        row('observer_running', `sequential calls, observer running, no page (${IDLE / 1000}k idle servers)`, 'ops/s', running.ours, running.base, target),
+        row(
+          'observer_running',
+          `sequential calls, observer running, no page (${IDLE / 1000}k idle servers)`,
+          'ops/s',
+          running.ours,
+          running.base,
+          target,
+        ),
         row(this.key, this.name, 'ops/s', open.ours, open.base, target),
       ];
     } finally {

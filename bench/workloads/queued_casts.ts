@@ -32,7 +32,10 @@ async function drain(n: number, hold: (n: number) => Promise<HeldServer>): Promi
  * move the whole mailbox to the old generation just before the drain, which then runs several
  * times slower for a while (most visibly at the smaller counts) and would blur the linearity check.
  */
-async function bytesPerCast(n: number, hold: (n: number, tag: 'add', payload: number, weigh: boolean) => Promise<HeldServer>): Promise<number> {
+async function bytesPerCast(
+  n: number,
+  hold: (n: number, tag: 'add', payload: number, weigh: boolean) => Promise<HeldServer>,
+): Promise<number> {
   const server = await hold(n, 'add', 1, true);
   try {
     expectEqual('casts drained', await server.release(), n);

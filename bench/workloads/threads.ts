@@ -11,7 +11,10 @@ const MODULES = [require.resolve('../thread_servers')];
 
 /** A raw echo worker: one postMessage there and one back per round trip. */
 class RawEcho {
-  private readonly worker = new Worker(`const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m));`, { eval: true });
+  private readonly worker = new Worker(
+    `const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m));`,
+    { eval: true },
+  );
   private readonly waiting = new Map<number, () => void>();
   private last = 0;
 

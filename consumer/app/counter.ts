@@ -1,6 +1,6 @@
 // The server every consumer case runs: decorators, a typed protocol, and a crash for the supervisor
 // to heal. Written as an app author would, against the package's public entry only.
-import { GenServer, handleCall, handleCast, init, noreply, reply } from 'genserver-ts';
+import { GenServer, handleCall, handleCast, init, reply } from 'genserver-ts';
 
 export type CounterProtocol = {
   init: number;

@@ -13,10 +13,9 @@ export async function scenario(): Promise<string> {
   const quiet: Logger = { error: (...args: unknown[]) => errors.push(args), warn: () => {}, info: () => {} };
   const previous = setLogger(quiet);
   try {
-    const sup = await Supervisor.start(
-      [{ id: 'counter', start: () => Counter.startLink(5, { name: 'counter' }) }],
-      { strategy: 'one_for_one' },
-    );
+    const sup = await Supervisor.start([{ id: 'counter', start: () => Counter.startLink(5, { name: 'counter' }) }], {
+      strategy: 'one_for_one',
+    });
     const first = GenServer.whereis<Counter>('counter');
     if (first === undefined) throw new Error('the counter is not registered');
     const sum: number = await GenServer.call(first, 'add', 10); // the reply type is inferred: number
@@ -28,8 +27,13 @@ export async function scenario(): Promise<string> {
       const started = Date.now();
       const poll = setInterval(() => {
         const now = GenServer.whereis<Counter>('counter');
-        if (now !== undefined && now !== first) { clearInterval(poll); resolve(); }
-        else if (Date.now() - started > 5000) { clearInterval(poll); reject(new Error('no restart within 5 s')); }
+        if (now !== undefined && now !== first) {
+          clearInterval(poll);
+          resolve();
+        } else if (Date.now() - started > 5000) {
+          clearInterval(poll);
+          reject(new Error('no restart within 5 s'));
+        }
       }, 5);
     });
     await restarted;

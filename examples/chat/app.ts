@@ -28,7 +28,11 @@ export function startChat(): Promise<ServerRef> {
 
 export async function main(): Promise<void> {
   const chat = await startChat();
-  console.log(`chat started: ${Supervisor.whichChildren(chat).map((c) => `${c.id} (${c.type})`).join(', ')}`);
+  console.log(
+    `chat started: ${Supervisor.whichChildren(chat)
+      .map((c) => `${c.id} (${c.type})`)
+      .join(', ')}`,
+  );
 
   await Room.open('lobby');
   await Room.open('typescript');
@@ -49,14 +53,20 @@ export async function main(): Promise<void> {
     console.log(`a post whose text is no string crashes the lobby: ${error.name} (${(error.reason as Error).name})`);
   }
   const again = await Room.open('lobby');
-  console.log(`the room supervisor restarted it: a new server ${again !== lobby}, same name ${GenServer.whereis(Room.via('lobby')) === again}`);
-  console.log(`  its members came back from Presence → ${inspect(await Room.members('lobby'))}; its messages are gone → ${inspect(await Room.history('lobby'))}`);
+  console.log(
+    `the room supervisor restarted it: a new server ${again !== lobby}, same name ${GenServer.whereis(Room.via('lobby')) === again}`,
+  );
+  console.log(
+    `  its members came back from Presence → ${inspect(await Room.members('lobby'))}; its messages are gone → ${inspect(await Room.history('lobby'))}`,
+  );
   console.log(`bob posts in lobby → message ${await Room.post('lobby', 'bob', 'still here?')}`);
   await Room.leave('lobby', 'bob');
   console.log(`bob leaves lobby; Presence.who('lobby') → ${inspect(await Presence.who('lobby'))}`);
 
   await GenServer.stop(chat);
-  console.log(`chat stopped: alive ${GenServer.isAlive(chat)}, rooms alive ${GenServer.isAlive(again)}, presence alive ${GenServer.isAlive(Presence)}`);
+  console.log(
+    `chat stopped: alive ${GenServer.isAlive(chat)}, rooms alive ${GenServer.isAlive(again)}, presence alive ${GenServer.isAlive(Presence)}`,
+  );
 }
 
 if (require.main === module) {

@@ -16,7 +16,7 @@ export interface Demo {
 /** Starts the chat with `rooms` rooms, a load generator and an observer. */
 export async function startDemo(options: { rooms?: number; port?: number; crashEveryMs?: number } = {}): Promise<Demo> {
   const { rooms = 200, port = 0, crashEveryMs = 5000 } = options;
-  const chat = await startChat();
+  await startChat();
   const names = Array.from({ length: rooms }, (_, i) => (i === 0 ? 'lobby' : `room-${i}`));
   for (const name of names) {
     await Room.open(name);

@@ -9,7 +9,9 @@ const ROUNDS = 20_000;
 async function runJobs(ps: ServerRef): Promise<{ ms: number; checksum: number }> {
   const started = performance.now();
   const results = await Promise.all(
-    Array.from({ length: JOBS }, (_, i) => GenServer.call(PartitionSupervisor.via(ps, `job:${i}`), 'hash', { text: `job:${i}`, rounds: ROUNDS }, Infinity)),
+    Array.from({ length: JOBS }, (_, i) =>
+      GenServer.call(PartitionSupervisor.via(ps, `job:${i}`), 'hash', { text: `job:${i}`, rounds: ROUNDS }, Infinity),
+    ),
   );
   return { ms: performance.now() - started, checksum: results.reduce<number>((a, b) => (a ^ (b as number)) >>> 0, 0) };
 }

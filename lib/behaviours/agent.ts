@@ -52,7 +52,7 @@ export class AgentServer<State = unknown> extends GenServer<unknown> {
 
 function pairReply(pair: unknown) {
   if (!Array.isArray(pair) || pair.length !== 2) {
-    throw new ArgumentError('the result of getAndUpdate\'s function', pair, 'a pair [value, newState]');
+    throw new ArgumentError("the result of getAndUpdate's function", pair, 'a pair [value, newState]');
   }
   return reply(pair[0], pair[1]);
 }
@@ -90,6 +90,7 @@ function startAgent<State>(initial: () => Awaitable<State>, options: StartOption
  * (its callers get `ServerExitError`), as in Elixir. A function may return a promise: the agent
  * waits for it before the next message.
  */
+// biome-ignore lint/correctness/noUnusedVariables: State types the refs the static methods take (Agent.Ref<State>).
 export class Agent<State = unknown> {
   private constructor() {}
 
@@ -124,7 +125,11 @@ export class Agent<State = unknown> {
    * `fn(state)` returns `[value, newState]`: the state becomes `newState` and the promise resolves to
    * `value`. `timeout` defaults to 5000 ms.
    */
-  static getAndUpdate<S, R>(agent: AgentTarget<S>, fn: (state: S) => Awaitable<readonly [R, NoInfer<S>]>, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<R> {
+  static getAndUpdate<S, R>(
+    agent: AgentTarget<S>,
+    fn: (state: S) => Awaitable<readonly [R, NoInfer<S>]>,
+    timeout: number = DEFAULT_CALL_TIMEOUT,
+  ): Promise<R> {
     return checkFn(fn, 'fn') ? Promise.reject(checkFn(fn, 'fn')) : (call(agent as ServerTarget, 'getAndUpdate', fn, timeout) as Promise<R>);
   }
 

@@ -99,7 +99,9 @@ export function toChildSpec(input: unknown): FullChildSpec {
   const restart = s.restart ?? 'permanent';
   if (!RESTARTS.includes(restart)) throw new ArgumentError('child.restart', s.restart, "'permanent', 'transient' or 'temporary'");
   const shutdown = s.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000);
-  if (!(shutdown === 'brutal_kill' || shutdown === 'infinity' || (typeof shutdown === 'number' && shutdown >= 0 && shutdown !== Infinity))) {
+  if (
+    !(shutdown === 'brutal_kill' || shutdown === 'infinity' || (typeof shutdown === 'number' && shutdown >= 0 && shutdown !== Infinity))
+  ) {
     throw new ArgumentError('child.shutdown', s.shutdown, "a number of ms >= 0, 'brutal_kill' or 'infinity'");
   }
   return { id: s.id, start: s.start, restart, shutdown, type };
@@ -108,7 +110,8 @@ export function toChildSpec(input: unknown): FullChildSpec {
 function callChildSpec(cls: Function, arg: unknown, argument: string): unknown {
   const source = cls as Partial<ChildSpecSource> & { startLink?: (arg?: unknown) => Promise<unknown> };
   if (typeof source.childSpec === 'function') return source.childSpec(arg);
-  if (typeof source.startLink === 'function') return defaultChildSpec(source as { name: string; startLink(arg?: unknown): Promise<unknown> }, arg);
+  if (typeof source.startLink === 'function')
+    return defaultChildSpec(source as { name: string; startLink(arg?: unknown): Promise<unknown> }, arg);
   throw new ArgumentError(argument, cls, 'a GenServer subclass or a child spec object');
 }
 
@@ -123,7 +126,11 @@ export function shouldRestart(restart: Restart, reason: unknown, clean: boolean)
  * start function did not. Resolves to the ref, or undefined (ignored). If the child is already dead
  * by then, its exit still reaches the supervisor, as an EXIT with reason 'noproc'.
  */
-export function startChildAs(sup: Process, spec: FullChildSpec, extraArguments: readonly unknown[] = NO_ARGUMENTS): Promise<ServerRef | undefined> {
+export function startChildAs(
+  sup: Process,
+  spec: FullChildSpec,
+  extraArguments: readonly unknown[] = NO_ARGUMENTS,
+): Promise<ServerRef | undefined> {
   const previous = context.current;
   context.current = sup;
   let started: Promise<ServerRef | undefined>;

@@ -10,7 +10,20 @@ import { settle } from '../process/message';
 import { PROC, ServerRef } from '../process/ref';
 import { remote } from '../process/remote';
 import { cancelTimer as cancel, TimerRef } from '../process/timers';
-import type { CallArgs, Calls, Casts, From, Infos, PayloadArg, PayloadOfCall, PayloadOfCast, PayloadOfInfo, Protocol, ReplyOfCall, TypedTarget } from '../types';
+import type {
+  CallArgs,
+  Calls,
+  Casts,
+  From,
+  Infos,
+  PayloadArg,
+  PayloadOfCall,
+  PayloadOfCast,
+  PayloadOfInfo,
+  Protocol,
+  ReplyOfCall,
+  TypedTarget,
+} from '../types';
 
 // The client side of a server: the functions `GenServer` exposes as statics.
 
@@ -19,7 +32,15 @@ import type { CallArgs, Calls, Casts, From, Infos, PayloadArg, PayloadOfCall, Pa
  * `S` is the server's class, carried by its refs and by the class itself; a name reaches an
  * untyped server.
  */
-export type ServerTarget<S = unknown> = ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | RemoteName | GlobalName;
+export type ServerTarget<S = unknown> =
+  | ServerRef<S>
+  | string
+  | (abstract new (
+      ...args: never[]
+    ) => S)
+  | ViaName<S>
+  | RemoteName
+  | GlobalName;
 
 /** A server registered under `name` on another node (Elixir's `{name, node}`): `{ name: 'lobby', node: 'main/thread-1' }`. */
 export interface RemoteName {
@@ -35,7 +56,8 @@ export interface GlobalName {
 export type { From };
 
 export const DEFAULT_CALL_TIMEOUT = 5000;
-const TARGET_EXPECTED = 'a ServerRef, a registered name (non-empty string), a @singleton class, Registry.via(registry, key), { name, node } or { global }';
+const TARGET_EXPECTED =
+  'a ServerRef, a registered name (non-empty string), a @singleton class, Registry.via(registry, key), { name, node } or { global }';
 
 /** The live process behind a target, or undefined. */
 export function processFor(target: unknown): Process | undefined {
@@ -74,7 +96,7 @@ export function isRemoteName(target: unknown): target is RemoteName {
 
 /** True when `target` reaches no local process but names a server on another node. */
 export function isRemote(target: unknown): boolean {
-  return remote.hooks !== undefined && remote.hooks.isRemote(target);
+  return remote.hooks?.isRemote(target) === true;
 }
 
 const TIMEOUT_EXPECTED = 'a finite number >= 0 or Infinity (milliseconds)';
@@ -198,7 +220,9 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
 }
 
 export function whereis<S = unknown>(name: RemoteName): Promise<ServerRef<S> | undefined>;
-export function whereis<S = unknown>(name: ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName): ServerRef<S> | undefined;
+export function whereis<S = unknown>(
+  name: ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName,
+): ServerRef<S> | undefined;
 export function whereis(name: unknown): ServerRef | undefined | Promise<ServerRef | undefined> {
   // `{ name, node }`: asked of that node, so the answer is a promise (of this node's ref when it is this node).
   if (isRemoteName(name)) {

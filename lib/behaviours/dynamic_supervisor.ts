@@ -1,4 +1,18 @@
-import { checkIntensity, checkOptionKeys, childIdFor, shouldRestart, shutdownChild, startChildAs, stateOfServer, toChildSpec, unwrap, type ChildSpec, type ChildSpecInput, type FullChildSpec, type RestartIntensity } from './child_spec';
+import {
+  checkIntensity,
+  checkOptionKeys,
+  childIdFor,
+  shouldRestart,
+  shutdownChild,
+  startChildAs,
+  stateOfServer,
+  toChildSpec,
+  unwrap,
+  type ChildSpec,
+  type ChildSpecInput,
+  type FullChildSpec,
+  type RestartIntensity,
+} from './child_spec';
 import { call, type ServerTarget } from './client';
 import { handleCall, handleInfo, init, terminate } from '../decorators';
 import { ArgumentError, BadReturnError, ChildNotFoundError, ChildStartError, MaxChildrenError, describeReason } from '../errors';
@@ -56,9 +70,16 @@ function checkOptions(options: unknown): DynamicSupervisorOptions {
   if (options === undefined) return {};
   const o = checkOptionKeys(options, OPTION_KEYS, '{ maxChildren: 1000 }');
   if (o.strategy !== undefined && o.strategy !== 'one_for_one') {
-    throw new ArgumentError('options.strategy', o.strategy, "'one_for_one', the only strategy of a DynamicSupervisor (use a Supervisor for the others)");
+    throw new ArgumentError(
+      'options.strategy',
+      o.strategy,
+      "'one_for_one', the only strategy of a DynamicSupervisor (use a Supervisor for the others)",
+    );
   }
-  if (o.maxChildren !== undefined && !(typeof o.maxChildren === 'number' && o.maxChildren >= 0 && (Number.isInteger(o.maxChildren) || o.maxChildren === Infinity))) {
+  if (
+    o.maxChildren !== undefined &&
+    !(typeof o.maxChildren === 'number' && o.maxChildren >= 0 && (Number.isInteger(o.maxChildren) || o.maxChildren === Infinity))
+  ) {
     throw new ArgumentError('options.maxChildren', o.maxChildren, 'a whole number >= 0 or Infinity');
   }
   if (o.extraArguments !== undefined && !Array.isArray(o.extraArguments)) {
@@ -87,10 +108,16 @@ function startModule(module: Function, arg: unknown, options: unknown, linked: b
   try {
     const o = options === undefined ? {} : checkOptionKeys(options, ['name'], "{ name: 'rooms' }");
     if (routerFor(module, DynamicSupervisor).init === undefined) {
-      throw new ArgumentError(module.name || 'supervisor class', module, 'a class extending DynamicSupervisor with an @init method that returns DynamicSupervisor.init(flags)');
+      throw new ArgumentError(
+        module.name || 'supervisor class',
+        module,
+        'a class extending DynamicSupervisor with an @init method that returns DynamicSupervisor.init(flags)',
+      );
     }
     const name = o.name as Name | undefined;
-    return startServer(DynamicSupervisorServer, GenServer, { module, arg }, name === undefined ? undefined : { name }, linked) as Promise<ServerRef<DynamicSupervisorServer>>;
+    return startServer(DynamicSupervisorServer, GenServer, { module, arg }, name === undefined ? undefined : { name }, linked) as Promise<
+      ServerRef<DynamicSupervisorServer>
+    >;
   } catch (error) {
     return Promise.reject(error);
   }
@@ -188,7 +215,12 @@ export class DynamicSupervisor {
 }
 
 function stateFor(options: DynamicSupervisorOptions): DynamicState {
-  return { children: new Map(), maxChildren: options.maxChildren ?? Infinity, intensity: checkIntensity(options), extraArguments: options.extraArguments ?? [] };
+  return {
+    children: new Map(),
+    maxChildren: options.maxChildren ?? Infinity,
+    intensity: checkIntensity(options),
+    extraArguments: options.extraArguments ?? [],
+  };
 }
 
 /** The server behind a DynamicSupervisor ref (internal: use the `DynamicSupervisor` functions). */

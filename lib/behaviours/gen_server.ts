@@ -17,7 +17,9 @@ type StartArgs<T> = undefined extends InitArg<T> ? [arg?: InitArg<T>, options?: 
 function own(server: GenServer<unknown>, method: string): Process {
   const ref = server.self as ServerRef | undefined;
   if (ref === undefined) {
-    throw new GenServerError(`${server.constructor.name}: this.${method}() works once the server is started (from @init on), not in the constructor.`);
+    throw new GenServerError(
+      `${server.constructor.name}: this.${method}() works once the server is started (from @init on), not in the constructor.`,
+    );
   }
   return ref[PROC];
 }

@@ -40,7 +40,7 @@ function partitionedOf(ps: ServerRef | string): Partitioned {
 /** Elixir's choice: a non-negative integer key picks its partition by remainder; anything else by a hash. */
 function partitionOf(key: unknown, partitions: number): number {
   if (typeof key === 'number' && Number.isInteger(key)) return ((key % partitions) + partitions) % partitions;
-  const text = typeof key === 'string' ? key : JSON.stringify(key) ?? String(key);
+  const text = typeof key === 'string' ? key : (JSON.stringify(key) ?? String(key));
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0) % partitions;
@@ -83,15 +83,20 @@ class PartitionRouter implements NameRegistry {
  */
 export const PartitionSupervisor = {
   async start(options: PartitionSupervisorOptions): Promise<ServerRef> {
-    if (typeof options !== 'object' || options === null) throw new ArgumentError('options', options, 'an object such as { child: [Room, arg], partitions: 4 }');
-    const [cls, arg] = Array.isArray(options.child) ? (options.child as [ChildSpecSource, unknown]) : [options.child as ChildSpecSource, undefined];
+    if (typeof options !== 'object' || options === null)
+      throw new ArgumentError('options', options, 'an object such as { child: [Room, arg], partitions: 4 }');
+    const [cls, arg] = Array.isArray(options.child)
+      ? (options.child as [ChildSpecSource, unknown])
+      : [options.child as ChildSpecSource, undefined];
     if (typeof cls !== 'function' || typeof (cls as { startLink?: unknown }).startLink !== 'function') {
       throw new ArgumentError('options.child', options.child, 'a GenServer class or [Class, startArg]');
     }
     const nodes = options.nodes ?? [undefined];
-    if (!Array.isArray(nodes) || nodes.length === 0) throw new ArgumentError('options.nodes', options.nodes, 'a non-empty array of node names');
+    if (!Array.isArray(nodes) || nodes.length === 0)
+      throw new ArgumentError('options.nodes', options.nodes, 'a non-empty array of node names');
     const partitions = options.partitions ?? nodes.length;
-    if (!(Number.isInteger(partitions) && partitions >= 1)) throw new ArgumentError('options.partitions', partitions, 'a whole number >= 1');
+    if (!(Number.isInteger(partitions) && partitions >= 1))
+      throw new ArgumentError('options.partitions', partitions, 'a whole number >= 1');
     const startLink = (cls as unknown as { startLink(arg: unknown, options?: object): Promise<ServerRef | undefined> }).startLink.bind(cls);
     const children = Array.from({ length: partitions }, (_, i) => {
       const node = nodes[i % nodes.length];

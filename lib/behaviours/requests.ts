@@ -69,7 +69,10 @@ function within<R>(request: RequestId<R>, timeout: number): Promise<RequestRespo
   });
 }
 
-export async function waitResponse<R>(request: RequestId<R>, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<RequestResponse<R> | undefined> {
+export async function waitResponse<R>(
+  request: RequestId<R>,
+  timeout: number = DEFAULT_CALL_TIMEOUT,
+): Promise<RequestResponse<R> | undefined> {
   checkRequest(request);
   checkTimeout(timeout);
   return within(request, timeout);
@@ -90,7 +93,9 @@ export function checkResponse<R>(request: RequestId<R>): RequestResponse<R> | un
 }
 
 /** One row of `multiCall`'s result: the server as given, and its reply or its error. */
-export type MultiCallResult<R> = { readonly server: ServerTarget; readonly reply: R } | { readonly server: ServerTarget; readonly error: unknown };
+export type MultiCallResult<R> =
+  | { readonly server: ServerTarget; readonly reply: R }
+  | { readonly server: ServerTarget; readonly error: unknown };
 
 export function multiCall<P extends Protocol = Protocol, K extends keyof Calls<P> & string = keyof Calls<P> & string>(
   servers: readonly (TypedTarget<P> | ServerTarget)[],
@@ -98,7 +103,12 @@ export function multiCall<P extends Protocol = Protocol, K extends keyof Calls<P
   payload?: PayloadOfCall<P, K>,
   timeout?: number,
 ): Promise<MultiCallResult<ReplyOfCall<P, K>>[]>;
-export async function multiCall(servers: readonly ServerTarget[], tag: string, payload?: unknown, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<MultiCallResult<unknown>[]> {
+export async function multiCall(
+  servers: readonly ServerTarget[],
+  tag: string,
+  payload?: unknown,
+  timeout: number = DEFAULT_CALL_TIMEOUT,
+): Promise<MultiCallResult<unknown>[]> {
   if (!Array.isArray(servers)) throw new ArgumentError('servers', servers, 'an array of servers');
   if (typeof tag !== 'string') throw new ArgumentError('tag', tag, 'a string');
   checkTimeout(timeout);

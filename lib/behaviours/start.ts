@@ -41,7 +41,10 @@ function checkOptions(options: unknown): StartOptions {
   if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout >= 0)) {
     throw new ArgumentError('options.timeout', o.timeout, 'a finite number >= 0 or Infinity (milliseconds)');
   }
-  if (o.maxMailbox !== undefined && !(typeof o.maxMailbox === 'number' && o.maxMailbox >= 1 && (Number.isInteger(o.maxMailbox) || o.maxMailbox === Infinity))) {
+  if (
+    o.maxMailbox !== undefined &&
+    !(typeof o.maxMailbox === 'number' && o.maxMailbox >= 1 && (Number.isInteger(o.maxMailbox) || o.maxMailbox === Infinity))
+  ) {
     throw new ArgumentError('options.maxMailbox', o.maxMailbox, 'a whole number >= 1 or Infinity');
   }
   if (o.trace !== undefined && typeof o.trace !== 'boolean') throw new ArgumentError('options.trace', o.trace, 'a boolean');
@@ -73,7 +76,7 @@ export function startServer(
     const parent = linked ? currentProcess() : undefined;
     // startLink from code whose server has exited (an async handler resuming after a kill): the
     // child would outlive its parent, so nothing starts.
-    if (parent !== undefined && parent.isDead) return Promise.reject(new NoProcError(parent.ref));
+    if (parent?.isDead) return Promise.reject(new NoProcError(parent.ref));
     const server = new cls();
     const proc = new Process(server, router);
     (server as { self: ServerRef }).self = proc.ref;
@@ -86,7 +89,12 @@ export function startServer(
   }
 }
 
-function withTimeout(started: Promise<ServerRef | undefined>, proc: Process, cls: Function, timeout: number): Promise<ServerRef | undefined> {
+function withTimeout(
+  started: Promise<ServerRef | undefined>,
+  proc: Process,
+  cls: Function,
+  timeout: number,
+): Promise<ServerRef | undefined> {
   return new Promise((resolve, reject) => {
     const timer = new Delay(() => {
       if (proc.status !== STARTING) return;

@@ -15,7 +15,15 @@ import {
   type RestartIntensity,
 } from './child_spec';
 import { call, isAlive, type ServerTarget } from './client';
-import { ArgumentError, BadReturnError, ChildNotFoundError, ChildRunningError, ChildStartError, DuplicateChildError, describeReason } from '../errors';
+import {
+  ArgumentError,
+  BadReturnError,
+  ChildNotFoundError,
+  ChildRunningError,
+  ChildStartError,
+  DuplicateChildError,
+  describeReason,
+} from '../errors';
 import { handleCall, handleInfo, init, terminate } from '../decorators';
 import { GenServer } from './gen_server';
 import { logger } from '../logger';
@@ -104,7 +112,9 @@ function startSupervisor(children: unknown, options: unknown, linked: boolean): 
   try {
     const prepared = prepare(children, options);
     const name = prepared.options.name;
-    return startServer(SupervisorServer, GenServer, prepared, name === undefined ? undefined : { name }, linked) as Promise<ServerRef<SupervisorServer>>;
+    return startServer(SupervisorServer, GenServer, prepared, name === undefined ? undefined : { name }, linked) as Promise<
+      ServerRef<SupervisorServer>
+    >;
   } catch (error) {
     return Promise.reject(error);
   }
@@ -122,10 +132,16 @@ function startModule(module: Function, arg: unknown, options: unknown, linked: b
     const o = options === undefined ? {} : checkOptionKeys(options, ['name'], "{ name: 'app' }");
     const init = routerFor(module, Supervisor).init;
     if (init === undefined) {
-      throw new ArgumentError(module.name || 'supervisor class', module, 'a class extending Supervisor with an @init method that returns Supervisor.init(children, flags)');
+      throw new ArgumentError(
+        module.name || 'supervisor class',
+        module,
+        'a class extending Supervisor with an @init method that returns Supervisor.init(children, flags)',
+      );
     }
     const name = o.name as Name | undefined;
-    return startServer(SupervisorServer, GenServer, { module, arg }, name === undefined ? undefined : { name }, linked) as Promise<ServerRef<SupervisorServer>>;
+    return startServer(SupervisorServer, GenServer, { module, arg }, name === undefined ? undefined : { name }, linked) as Promise<
+      ServerRef<SupervisorServer>
+    >;
   } catch (error) {
     return Promise.reject(error);
   }
@@ -402,7 +418,11 @@ export class SupervisorServer extends GenServer<SupervisorState> {
           reason: error,
         });
         for (const rest of group.slice(i)) rest.ref = 'restarting';
-        GenServer.send(this.self, RETRY, group.slice(i).map((c) => c.spec.id));
+        GenServer.send(
+          this.self,
+          RETRY,
+          group.slice(i).map((c) => c.spec.id),
+        );
         return;
       }
     }
@@ -465,6 +485,12 @@ export function supervisorView(proc: Process): SupervisorView | undefined {
     maxSeconds,
     restarts: total,
     childCount: state.children.length,
-    children: state.children.map((c) => ({ id: c.spec.id, ref: c.ref, type: c.spec.type, restart: c.spec.restart, restarts: c.restarts ?? 0 })),
+    children: state.children.map((c) => ({
+      id: c.spec.id,
+      ref: c.ref,
+      type: c.spec.type,
+      restart: c.spec.restart,
+      restarts: c.restarts ?? 0,
+    })),
   };
 }

@@ -40,7 +40,8 @@ export interface ServerInfo {
 function system(server: ServerTarget, tag: 'getState' | 'replaceState', payload: unknown, timeout: number): Promise<unknown> {
   const proc = processFor(server);
   if (proc === undefined && isRemote(server)) {
-    if (!isTimeout(timeout)) return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
+    if (!isTimeout(timeout))
+      return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 or Infinity (milliseconds)'));
     return remote.hooks!.system(server, tag, payload, timeout);
   }
   if (proc === undefined || proc.isDead) return Promise.reject(noProc(server));
@@ -68,14 +69,22 @@ export function replaceState<S = unknown, F = S>(
   fn: (state: Known<S, F>) => Known<S, F>,
   timeout?: number,
 ): Promise<Known<S, F>>;
-export function replaceState(server: ServerTarget, fn: (state: unknown) => unknown, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<unknown> {
+export function replaceState(
+  server: ServerTarget,
+  fn: (state: unknown) => unknown,
+  timeout: number = DEFAULT_CALL_TIMEOUT,
+): Promise<unknown> {
   if (typeof fn !== 'function') return Promise.reject(new ArgumentError('fn', fn, 'a function (state) => newState'));
   return system(server, 'replaceState', fn, timeout);
 }
 
 /** `info` and `trace` are synchronous, so they cannot ask another node. */
 function local(server: ServerTarget, what: string): never {
-  throw new ArgumentError('server', server, `a server on this node (GenServer.${what}() never waits; for a server on another node use Node.info(ref))`);
+  throw new ArgumentError(
+    'server',
+    server,
+    `a server on this node (GenServer.${what}() never waits; for a server on another node use Node.info(ref))`,
+  );
 }
 
 export function info(server: ServerTarget): ServerInfo {

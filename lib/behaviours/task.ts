@@ -6,7 +6,6 @@ import { DEFAULT_CALL_TIMEOUT, isTimeout } from './client';
 import { defaultChildSpec, type FullChildSpec } from './child_spec';
 import { routerFor } from '../metadata';
 import { context } from '../process/context';
-import { isCleanReason } from '../process/exit';
 import { link, unlink } from '../process/links';
 import { Process } from '../process/process';
 import { PROC, type ServerRef } from '../process/ref';
@@ -117,7 +116,6 @@ export class Task<R = unknown> {
     return this.toString();
   }
 
-
   /**
    * Starts `fn` in a new task process and returns its handle at once. Linked to the server whose
    * handler or init is running, if any (call it before the handler's first `await`).
@@ -142,7 +140,7 @@ export class Task<R = unknown> {
       abandon(task as Task<unknown>, 'kill');
       throw new TaskTimeoutError(task.ref, timeout);
     }
-    return valueOf(task, outcome);
+    return resultOf(task, outcome);
   }
 
   /**
@@ -162,7 +160,7 @@ export class Task<R = unknown> {
    */
   static async awaitMany<const T extends readonly Task<unknown>[]>(tasks: T, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<Results<T>> {
     if (!Array.isArray(tasks)) throw new ArgumentError('tasks', tasks, 'an array of Tasks');
-    tasks.forEach((t, i) => checkTask(t, `tasks[${i}]`));
+    for (const [i, t] of tasks.entries()) checkTask(t, `tasks[${i}]`);
     checkTimeout(timeout);
     const deadline = timeout === Infinity ? Infinity : Date.now() + timeout;
     const results: unknown[] = [];
@@ -171,7 +169,7 @@ export class Task<R = unknown> {
         const left = deadline === Infinity ? Infinity : Math.max(0, deadline - Date.now());
         const outcome = await task.wait(left);
         if (outcome === undefined) throw new TaskTimeoutError(task.ref, timeout);
-        results.push(valueOf(task, outcome));
+        results.push(resultOf(task, outcome));
       }
     } catch (error) {
       for (const task of tasks) if (task.outcome === undefined) abandon(task, 'kill');
@@ -240,7 +238,10 @@ export class Task<R = unknown> {
    */
   static childSpec(fn: TaskFn<unknown>): FullChildSpec {
     checkFn(fn);
-    const spec = defaultChildSpec({ name: 'Task', startLink: () => Promise.resolve(spawnTask(fn, context.current, undefined).ref) }, undefined);
+    const spec = defaultChildSpec(
+      { name: 'Task', startLink: () => Promise.resolve(spawnTask(fn, context.current, undefined).ref) },
+      undefined,
+    );
     return { ...spec, restart: 'temporary' };
   }
 }
@@ -291,7 +292,7 @@ function abandon(task: Task<unknown>, reason: unknown): void {
   else proc.exitSignal(undefined, reason);
 }
 
-function valueOf<R>(task: Task<R>, outcome: TaskResult<R>): R {
+function resultOf<R>(task: Task<R>, outcome: TaskResult<R>): R {
   if ('ok' in outcome) return outcome.ok;
   throw new TaskExitError(task.ref, outcome.exit);
 }
@@ -369,7 +370,10 @@ async function* stream<T, R>(
         await Promise.race(running.map((e) => e.done));
         // Let every settled entry's own `then` run, so `finished` is up to date.
         await Promise.resolve();
-        index = Math.max(0, running.findIndex((e) => e.finished));
+        index = Math.max(
+          0,
+          running.findIndex((e) => e.finished),
+        );
       }
       const [entry] = running.splice(index, 1);
       const outcome = await entry.done;
@@ -389,4 +393,3 @@ async function* stream<T, R>(
     if (!exhausted) await input.return?.();
   }
 }
-

@@ -24,7 +24,12 @@ function checkFn(fn: unknown): void {
 
 function taskSpec(start: () => Promise<ServerRef>, options: TaskChildOptions = {}): ChildSpec {
   const o = checkOptionKeys(options, ['restart', 'shutdown'], "{ restart: 'transient' }");
-  return { id: 'Task', start, restart: (o.restart as Restart | undefined) ?? 'temporary', shutdown: (o.shutdown as Shutdown | undefined) ?? 5000 };
+  return {
+    id: 'Task',
+    start,
+    restart: (o.restart as Restart | undefined) ?? 'temporary',
+    shutdown: (o.shutdown as Shutdown | undefined) ?? 5000,
+  };
 }
 
 async function startTask<R>(sup: ServerTarget, fn: TaskFn<R>, caller: Process | undefined): Promise<Task<Awaited<R>>> {

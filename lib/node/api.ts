@@ -77,7 +77,8 @@ export const Node = {
    */
   startThreads(n: number, options: ThreadOptions = {}): Promise<string[]> {
     if (!(Number.isInteger(n) && n >= 1)) return Promise.reject(new ArgumentError('n', n, 'a whole number >= 1'));
-    if (self.name.includes('/')) return Promise.reject(new GenServerError(`Node ${self.name} is a worker thread: start threads from the main thread.`));
+    if (self.name.includes('/'))
+      return Promise.reject(new GenServerError(`Node ${self.name} is a worker thread: start threads from the main thread.`));
     return threadTransport().start(n, options);
   },
 
@@ -107,19 +108,27 @@ export const Node = {
   global: {
     /** Registers a server of this node under `name`; freed when it exits or its node dies. */
     register(name: string, ref: ServerRef): Promise<void> {
-      return natsModule().globalNames().then((g) => g.register(name, ref));
+      return natsModule()
+        .globalNames()
+        .then((g) => g.register(name, ref));
     },
     /** The holder of `name`, read from the cluster's bucket (undefined when free). */
     whereis(name: string): Promise<ServerRef | undefined> {
-      return natsModule().globalNames().then((g) => g.lookup(name));
+      return natsModule()
+        .globalNames()
+        .then((g) => g.lookup(name));
     },
     /** Frees `name` if a server of this node holds it. */
     unregister(name: string): Promise<void> {
-      return natsModule().globalNames().then((g) => g.release(name));
+      return natsModule()
+        .globalNames()
+        .then((g) => g.release(name));
     },
     /** Every global name of the cluster. */
     names(): Promise<string[]> {
-      return natsModule().globalNames().then((g) => g.names());
+      return natsModule()
+        .globalNames()
+        .then((g) => g.names());
     },
   },
 
@@ -139,7 +148,10 @@ export const Node = {
    */
   monitor(node: string): void {
     const proc = currentProcess();
-    if (proc === undefined) throw new GenServerError('Node.monitor(node) is called from a server (its handler or init): the nodedown message goes to that server. Outside servers use Node.onDown(fn).');
+    if (proc === undefined)
+      throw new GenServerError(
+        'Node.monitor(node) is called from a server (its handler or init): the nodedown message goes to that server. Outside servers use Node.onDown(fn).',
+      );
     if (typeof node !== 'string' || node.length === 0) throw new ArgumentError('node', node, 'a node name');
     hooks.monitorNode(proc, node, true);
   },
@@ -179,4 +191,3 @@ export const Node = {
     return internedCount(node);
   },
 };
-

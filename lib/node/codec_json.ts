@@ -117,10 +117,12 @@ function fromJson(value: unknown): unknown {
       return new Date(typeof v === 'number' ? v : NaN);
     case 'm':
       if (!Array.isArray(v)) throw new TypeError('jsonCodec: malformed Map');
-      return new Map(v.map((entry: unknown) => {
-        if (!Array.isArray(entry) || entry.length !== 2) throw new TypeError('jsonCodec: malformed Map entry');
-        return [fromJson(entry[0]), fromJson(entry[1])] as const;
-      }));
+      return new Map(
+        v.map((entry: unknown) => {
+          if (!Array.isArray(entry) || entry.length !== 2) throw new TypeError('jsonCodec: malformed Map entry');
+          return [fromJson(entry[0]), fromJson(entry[1])] as const;
+        }),
+      );
     case 's':
       if (!Array.isArray(v)) throw new TypeError('jsonCodec: malformed Set');
       return new Set(v.map(fromJson));

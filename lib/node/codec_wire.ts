@@ -227,7 +227,9 @@ function encodeObject(w: Writer, value: object, depth: number): void {
   } else {
     // The node layer turns every other object into a marker first; one that slips through is a bug
     // there, and sending it as a plain object would change it silently.
-    throw new TypeError(`wireCodec cannot encode an instance of ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class'}`);
+    throw new TypeError(
+      `wireCodec cannot encode an instance of ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class'}`,
+    );
   }
 }
 
@@ -336,17 +338,14 @@ function decodeValue(r: Reader, depth: number): unknown {
   }
 }
 
-// Values decoded for an array hole are marked with this and skipped.
-const HOLE = Symbol('hole');
-
 function decodeComposite(r: Reader, tag: number, depth: number): unknown {
   switch (tag) {
     case T_ARRAY: {
       const n = r.count(1);
       const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
-        const v = r.buf[r.pos] === T_HOLE ? (r.pos++, HOLE) : decodeValue(r, depth);
-        if (v !== HOLE) out[i] = v;
+        if (r.buf[r.pos] === T_HOLE) r.pos++;
+        else out[i] = decodeValue(r, depth);
       }
       return out;
     }

@@ -1,5 +1,14 @@
 import { isMainThread } from 'node:worker_threads';
-import { ArgumentError, ClassNameError, GenServerError, NoProcError, ServerExitError, NodeDownError, PayloadError, StopTimeoutError, describeReason } from '../errors';
+import {
+  ArgumentError,
+  ClassNameError,
+  GenServerError,
+  NoProcError,
+  ServerExitError,
+  NodeDownError,
+  PayloadError,
+  StopTimeoutError,
+} from '../errors';
 import { logger } from '../logger';
 import { addDeadline } from '../process/deadlines';
 import { MonitorRef } from '../process/links';
@@ -12,10 +21,35 @@ import { DEAD } from '../process/status';
 import { classNameOf } from './classes';
 import { forgetNode, forgetRef, internRef, RemoteRef } from './remote_ref';
 import {
-  F_CALL, F_CAST, F_DEMONITOR, F_DOWN, F_EXIT, F_INFO, F_LINK, F_MONITOR, F_REPLY, F_SPAWN, F_SYS, F_UNLINK, F_WHEREIS,
-  R_ERROR, R_OK, type Frame, type Transport,
+  F_CALL,
+  F_CAST,
+  F_DEMONITOR,
+  F_DOWN,
+  F_EXIT,
+  F_INFO,
+  F_LINK,
+  F_MONITOR,
+  F_REPLY,
+  F_SPAWN,
+  F_SYS,
+  F_UNLINK,
+  F_WHEREIS,
+  R_ERROR,
+  R_OK,
+  type Frame,
+  type Transport,
 } from './transport';
-import { decode, decodeError, encode, encodeLenient, isErrorMarker, type ErrorMarker, type FromMarker, type RefMarker, type WireContext } from './wire';
+import {
+  decode,
+  decodeError,
+  encode,
+  encodeLenient,
+  isErrorMarker,
+  type ErrorMarker,
+  type FromMarker,
+  type RefMarker,
+  type WireContext,
+} from './wire';
 
 // The node layer: this node's name, the nodes it reaches and through which transport, and the
 // remote half of every client function (the hooks the runtime calls for targets that are not
@@ -29,7 +63,8 @@ export const self = {
 
 /** Names this node; only before any other node is reached (worker threads and `Node.connect` do it). */
 export function setSelfName(name: string): void {
-  if (peers.size > 0) throw new GenServerError(`Node.self() cannot change to '${name}' while other nodes are connected (it is '${self.name}').`);
+  if (peers.size > 0)
+    throw new GenServerError(`Node.self() cannot change to '${name}' while other nodes are connected (it is '${self.name}').`);
   self.name = name;
 }
 
@@ -263,7 +298,10 @@ function requestTo(
   onReply?: (value: unknown) => unknown,
 ): Promise<unknown> {
   const peer = peerFor(node);
-  if (peer === undefined) return Promise.reject(new NodeDownError(node, `${tag === 'start' ? 'Starting a server' : `'${tag}' to ${String(describeTarget(target))}`}`));
+  if (peer === undefined)
+    return Promise.reject(
+      new NodeDownError(node, `${tag === 'start' ? 'Starting a server' : `'${tag}' to ${String(describeTarget(target))}`}`),
+    );
   const callId = ++lastCallId;
   const call = new RemoteCall(peer, callId, tag, target, onReply);
   pending.set(callId, call);
@@ -390,16 +428,31 @@ function system(target: unknown, request: 'getState' | 'replaceState' | 'stop' |
     return local.replaceState(name, arg as (s: unknown) => unknown, timeout);
   }
   if (request === 'replaceState') {
-    return Promise.reject(new PayloadError('The function of replaceState', arg, 'a function cannot run on another node; send a call the server handles instead'));
+    return Promise.reject(
+      new PayloadError(
+        'The function of replaceState',
+        arg,
+        'a function cannot run on another node; send a call the server handles instead',
+      ),
+    );
   }
   const problem = deadOrDown(target);
   if (problem !== undefined) return Promise.reject(problem);
   const where = locate(target)!;
   const [wireValue, enc] = encodeLenient(arg, wire);
-  const answer = requestTo(where.node, target, request, request === 'stop' ? Infinity : timeout, (id) => [F_SYS, id, where.to, where.inc, request, wireValue, enc], request === 'stop' ? () => {
-    if (where.ref !== undefined) forgetRef(where.ref);
-    return undefined;
-  } : undefined);
+  const answer = requestTo(
+    where.node,
+    target,
+    request,
+    request === 'stop' ? Infinity : timeout,
+    (id) => [F_SYS, id, where.to, where.inc, request, wireValue, enc],
+    request === 'stop'
+      ? () => {
+          if (where.ref !== undefined) forgetRef(where.ref);
+          return undefined;
+        }
+      : undefined,
+  );
   if (request !== 'stop' || timeout === Infinity) return answer;
   // stop's timeout gives up waiting, as locally; the server goes on terminating.
   return new Promise((resolve, rejectFn) => {
@@ -423,7 +476,9 @@ function exit(target: unknown, reason: unknown, from: Process | undefined): void
   const where = locate(target);
   if (where === undefined || where.ref?.dead || typeof where.to !== 'number') {
     if (where !== undefined && typeof where.to === 'string') {
-      logger().warn(`GenServer.exit() needs a ref for a server on another node, not ${String(describeTarget(target))}: resolve it with await GenServer.whereis({ name, node }).`);
+      logger().warn(
+        `GenServer.exit() needs a ref for a server on another node, not ${String(describeTarget(target))}: resolve it with await GenServer.whereis({ name, node }).`,
+      );
     }
     return;
   }
@@ -434,7 +489,11 @@ function exit(target: unknown, reason: unknown, from: Process | undefined): void
 function linkRemote(proc: Process, target: unknown): void {
   const ref = target instanceof RemoteRef ? target : undefined;
   if (ref === undefined) {
-    throw new ArgumentError('server', target, 'a ref to link to a server on another node (resolve a name first: await GenServer.whereis({ name, node }))');
+    throw new ArgumentError(
+      'server',
+      target,
+      'a ref to link to a server on another node (resolve a name first: await GenServer.whereis({ name, node }))',
+    );
   }
   if (ref.dead) return proc.exitSignal(undefined, 'noproc', ref);
   if (peerFor(ref.node) === undefined) return proc.exitSignal(undefined, 'noconnection', ref);
@@ -456,8 +515,7 @@ function monitorRemote(proc: Process, target: unknown): MonitorRef {
   const monitor = new MonitorRef(proc, undefined);
   const where = locate(target);
   const ref = where?.ref;
-  const down = (reason: unknown): void =>
-    proc.deliverControl(new Message(INFO, 'DOWN', { monitor, ref, reason }, proc.ref));
+  const down = (reason: unknown): void => proc.deliverControl(new Message(INFO, 'DOWN', { monitor, ref, reason }, proc.ref));
   if (where === undefined) {
     down('noproc');
     return monitor;
@@ -495,7 +553,14 @@ function demonitorRemote(proc: Process, monitor: MonitorRef): boolean | undefine
 function awaitExit(target: unknown): Promise<unknown> {
   const name = localName(target);
   if (name !== undefined) return local.awaitExit(name);
-  if (!(target instanceof RemoteRef)) return Promise.reject(new ArgumentError('server', target, 'a ref (to wait for a server on another node, resolve its name first: await GenServer.whereis({ name, node }))'));
+  if (!(target instanceof RemoteRef))
+    return Promise.reject(
+      new ArgumentError(
+        'server',
+        target,
+        'a ref (to wait for a server on another node, resolve its name first: await GenServer.whereis({ name, node }))',
+      ),
+    );
   if (target.dead) return Promise.resolve('noproc');
   if (peerFor(target.node) === undefined) return Promise.resolve('noconnection');
   return new Promise((resolve) => {
@@ -520,7 +585,13 @@ function start(cls: Function, arg: unknown, options: Record<string, unknown>, pa
   const crossing: Record<string, unknown> = {};
   for (const key of ['name', 'timeout', 'maxMailbox', 'trace']) if (options[key] !== undefined) crossing[key] = options[key];
   if (crossing.name !== undefined && typeof crossing.name !== 'string' && typeof crossing.name !== 'function') {
-    return Promise.reject(new ArgumentError('options.name', crossing.name, 'a string or a @singleton class to name a server on another node (a via name lives on the registry\'s node)'));
+    return Promise.reject(
+      new ArgumentError(
+        'options.name',
+        crossing.name,
+        "a string or a @singleton class to name a server on another node (a via name lives on the registry's node)",
+      ),
+    );
   }
   let wireArg: unknown, enc: 0 | 1, wireOptions: unknown;
   try {
@@ -532,14 +603,21 @@ function start(cls: Function, arg: unknown, options: Record<string, unknown>, pa
   const className = classNameOf(cls);
   const linkTo = parent === undefined ? undefined : wire.describeRef(parent.ref);
   return waitForNode(node, (options.timeout as number | undefined) ?? Infinity).then(() =>
-    requestTo(node, cls, 'start', Infinity, (id) => [F_SPAWN, id, className, wireArg, enc, wireOptions, linkTo], (ref) => {
-      if (parent !== undefined && ref instanceof RemoteRef) {
-        // The other node linked the new server to the parent before answering; this is our half.
-        if (parent.status === DEAD) exit(ref, parent.exitReason, parent);
-        else attach(parent).links.add(ref);
-      }
-      return ref;
-    }),
+    requestTo(
+      node,
+      cls,
+      'start',
+      Infinity,
+      (id) => [F_SPAWN, id, className, wireArg, enc, wireOptions, linkTo],
+      (ref) => {
+        if (parent !== undefined && ref instanceof RemoteRef) {
+          // The other node linked the new server to the parent before answering; this is our half.
+          if (parent.status === DEAD) exit(ref, parent.exitReason, parent);
+          else attach(parent).links.add(ref);
+        }
+        return ref;
+      },
+    ),
   ) as Promise<ServerRef | undefined>;
 }
 
@@ -662,7 +740,9 @@ export function nodeDown(name: string, _why: unknown): void {
     if (entry.watcher !== undefined && entry.monitor !== undefined) {
       (entry.watcher.remote as Attachments | undefined)?.watching.delete(id);
       monitorIds.delete(entry.monitor);
-      entry.watcher.deliverControl(new Message(INFO, 'DOWN', { monitor: entry.monitor, ref: entry.ref, reason: 'noconnection' }, entry.watcher.ref));
+      entry.watcher.deliverControl(
+        new Message(INFO, 'DOWN', { monitor: entry.monitor, ref: entry.ref, reason: 'noconnection' }, entry.watcher.ref),
+      );
     }
   }
   for (const ref of refs) wake(ref, 'noconnection');

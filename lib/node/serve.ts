@@ -11,13 +11,42 @@ import { PROC, type ServerRef } from '../process/ref';
 import { DEAD } from '../process/status';
 import { classByName } from './classes';
 import {
-  answer, attach, exported, IncomingCall, linkedExit, monitors, nodeDown, peerFor, peers, replied, self, sendFrame, wake, watchedBy, wire,
+  answer,
+  attach,
+  exported,
+  IncomingCall,
+  linkedExit,
+  monitors,
+  nodeDown,
+  peerFor,
+  peers,
+  replied,
+  self,
+  sendFrame,
+  wake,
+  watchedBy,
+  wire,
   type Attachments,
 } from './node';
 import { forgetRef, RemoteRef } from './remote_ref';
 import {
-  F_CALL, F_CAST, F_DEMONITOR, F_DOWN, F_EXIT, F_INFO, F_LINK, F_MONITOR, F_REPLY, F_SPAWN, F_SYS, F_UNLINK, F_WHEREIS,
-  R_ERROR, R_OK, type Frame, type Transport,
+  F_CALL,
+  F_CAST,
+  F_DEMONITOR,
+  F_DOWN,
+  F_EXIT,
+  F_INFO,
+  F_LINK,
+  F_MONITOR,
+  F_REPLY,
+  F_SPAWN,
+  F_SYS,
+  F_UNLINK,
+  F_WHEREIS,
+  R_ERROR,
+  R_OK,
+  type Frame,
+  type Transport,
 } from './transport';
 import { decode, encodeLenient, type RefMarker } from './wire';
 
@@ -184,7 +213,15 @@ export function infoOf(proc: Process): sys.ServerInfo {
 }
 
 function spawn(from: string, f: Frame): void {
-  const [, callId, className, arg, enc, options, linkTo] = f as unknown as [number, number, string, unknown, number, Record<string, unknown>, unknown];
+  const [, callId, className, arg, enc, options, linkTo] = f as unknown as [
+    number,
+    number,
+    string,
+    unknown,
+    number,
+    Record<string, unknown>,
+    unknown,
+  ];
   const cls = classByName(className);
   if (cls === undefined) {
     return fail(

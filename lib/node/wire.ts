@@ -220,7 +220,11 @@ export function decode(wire: unknown, ctx: WireContext): unknown {
     case 'class': {
       const cls = classByName(object.name as string);
       if (cls === undefined) {
-        throw new errors.ClassNameError(object.name as string, ctx.self, 'no class is registered under this name here: load its module on this node (Node.startThreads(n, { modules })) or Node.register(Class)');
+        throw new errors.ClassNameError(
+          object.name as string,
+          ctx.self,
+          'no class is registered under this name here: load its module on this node (Node.startThreads(n, { modules })) or Node.register(Class)',
+        );
       }
       return cls;
     }
@@ -270,7 +274,11 @@ export function decodeError(marker: ErrorMarker, ctx: WireContext): Error {
     if (key === 'cause') Object.defineProperty(error, 'cause', { value: v, writable: true, configurable: true });
     else put(error as unknown as Record<string, unknown>, key, v);
   }
-  Object.defineProperty(error, 'stack', { value: marker.stack ?? `${marker.class}: ${marker.message}`, writable: true, configurable: true });
+  Object.defineProperty(error, 'stack', {
+    value: marker.stack ?? `${marker.class}: ${marker.message}`,
+    writable: true,
+    configurable: true,
+  });
   return error;
 }
 

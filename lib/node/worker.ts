@@ -18,7 +18,8 @@ interface Boot {
 
 async function boot(): Promise<void> {
   const data = (workerData as { genserver?: Boot } | undefined)?.genserver;
-  if (parentPort === null || data === undefined) throw new Error('lib/node/worker is the entry of threads started by Node.startThreads(); it is not run directly.');
+  if (parentPort === null || data === undefined)
+    throw new Error('lib/node/worker is the entry of threads started by Node.startThreads(); it is not run directly.');
   setSelfName(data.name);
   const port = parentPort;
   // A thread's log lines go to the main thread's logger (tagged with the node), so one setLogger sees all.

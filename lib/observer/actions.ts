@@ -35,7 +35,10 @@ export async function stopServer(proc: Process): Promise<{ stopped: true }> {
 export async function restartChild(sup: Process, childId: string): Promise<{ restarted: string; id: number | undefined }> {
   const view = supervisorView(sup);
   if (view === undefined) {
-    throw new ActionError(400, `${sup.ref} is not a Supervisor with children ids (a DynamicSupervisor's children are killed and restarted by it instead).`);
+    throw new ActionError(
+      400,
+      `${sup.ref} is not a Supervisor with children ids (a DynamicSupervisor's children are killed and restarted by it instead).`,
+    );
   }
   const child = view.children.find((c) => c.id === childId);
   if (child === undefined) throw new ActionError(404, `${sup.ref} has no child '${childId}'.`);

@@ -75,7 +75,19 @@ export interface TreeNode {
 }
 
 export type SortKey = 'id' | 'className' | 'name' | 'status' | 'mailbox' | 'rate' | 'handled' | 'dropped' | 'links' | 'monitors' | 'since';
-export const SORT_KEYS: readonly SortKey[] = ['id', 'className', 'name', 'status', 'mailbox', 'rate', 'handled', 'dropped', 'links', 'monitors', 'since'];
+export const SORT_KEYS: readonly SortKey[] = [
+  'id',
+  'className',
+  'name',
+  'status',
+  'mailbox',
+  'rate',
+  'handled',
+  'dropped',
+  'links',
+  'monitors',
+  'since',
+];
 
 export interface Query {
   filter: string;

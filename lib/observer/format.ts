@@ -15,7 +15,13 @@ const MAX_CHARS = 20_000;
 export function formatState(proc: Process): string {
   let text: string;
   try {
-    text = inspect(proc.state, { depth: STATE_DEPTH, maxArrayLength: MAX_ARRAY, maxStringLength: MAX_STRING, breakLength: 100, compact: 3 });
+    text = inspect(proc.state, {
+      depth: STATE_DEPTH,
+      maxArrayLength: MAX_ARRAY,
+      maxStringLength: MAX_STRING,
+      breakLength: 100,
+      compact: 3,
+    });
   } catch (error) {
     // A hostile getter or a throwing inspect.custom must not break the page.
     text = `<state could not be shown: ${error instanceof Error ? error.message : String(error)}>`;

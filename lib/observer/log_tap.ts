@@ -68,7 +68,16 @@ export class LogTap {
         : details?.dropped !== undefined
           ? 'drop'
           : 'other';
-    this.entries.push({ seq: ++this.seq, time: Date.now(), level, node: this.node, serverId: proc?.id, className: proc?.className, kind, message });
+    this.entries.push({
+      seq: ++this.seq,
+      time: Date.now(),
+      level,
+      node: this.node,
+      serverId: proc?.id,
+      className: proc?.className,
+      kind,
+      message,
+    });
     if (this.entries.length > this.capacity) this.entries.shift();
   }
 }

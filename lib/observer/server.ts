@@ -31,14 +31,17 @@ function check(options: ObserverOptions | undefined): Settings {
     throw new ArgumentError('options', options, "an object such as { port: 4000, host: '127.0.0.1' }");
   }
   const { port = 0, host = '127.0.0.1', token, readOnly = false, interval = 1000, history = 300 } = options ?? {};
-  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new ArgumentError('options.port', port, 'a whole number from 0 (a free port) to 65535');
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new ArgumentError('options.port', port, 'a whole number from 0 (a free port) to 65535');
   if (typeof host !== 'string' || host === '') throw new ArgumentError('options.host', host, "a host name or address such as '127.0.0.1'");
   if (token !== undefined && !(typeof token === 'string' && token.length >= 16)) {
     throw new ArgumentError('options.token', token, 'a string of at least 16 characters (leave it out to get a random one)');
   }
   if (typeof readOnly !== 'boolean') throw new ArgumentError('options.readOnly', readOnly, 'a boolean');
-  if (!(typeof interval === 'number' && interval >= 50 && interval <= 60_000)) throw new ArgumentError('options.interval', interval, 'a number of ms from 50 to 60000');
-  if (!(Number.isInteger(history) && history >= 2 && history <= 100_000)) throw new ArgumentError('options.history', history, 'a whole number of points from 2 to 100000');
+  if (!(typeof interval === 'number' && interval >= 50 && interval <= 60_000))
+    throw new ArgumentError('options.interval', interval, 'a number of ms from 50 to 60000');
+  if (!(Number.isInteger(history) && history >= 2 && history <= 100_000))
+    throw new ArgumentError('options.history', history, 'a whole number of points from 2 to 100000');
   return { port, host, token: token ?? randomBytes(24).toString('hex'), readOnly, interval, history };
 }
 
@@ -159,19 +162,35 @@ export async function startObserver(options?: ObserverOptions): Promise<RunningO
     const authorized = sameToken(tokenOf(req, url), s.token);
     const canView = authorized || s.readOnly;
     if (req.method === 'POST') {
-      if (!authorized) return json(res, 403, { error: 'Actions need the observer token: open the URL that Observer.start printed (it carries ?token=…).' });
+      if (!authorized)
+        return json(res, 403, {
+          error: 'Actions need the observer token: open the URL that Observer.start printed (it carries ?token=…).',
+        });
       return json(res, 200, await act(path, await readBody(req)));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method} is not allowed` });
     if (!canView) {
       if (path === '/' || path === '/index.html') {
-        return send(res, 403, '<!doctype html><title>Observer</title><p>This observer needs its token: open the URL that <code>Observer.start</code> printed (it ends in <code>?token=…</code>).</p>', 'text/html; charset=utf-8');
+        return send(
+          res,
+          403,
+          '<!doctype html><title>Observer</title><p>This observer needs its token: open the URL that <code>Observer.start</code> printed (it ends in <code>?token=…</code>).</p>',
+          'text/html; charset=utf-8',
+        );
       }
       return json(res, 403, { error: 'This observer needs its token (?token=… or the X-Observer-Token header).' });
     }
     if (path === '/' || path === '/index.html') return send(res, 200, PAGE_HTML, 'text/html; charset=utf-8');
     if (path === '/api/hello') {
-      return json(res, 200, { node, nodes: [node], readOnly: s.readOnly, canAct: authorized, interval: s.interval, startedAt, pid: process.pid });
+      return json(res, 200, {
+        node,
+        nodes: [node],
+        readOnly: s.readOnly,
+        canAct: authorized,
+        interval: s.interval,
+        startedAt,
+        pid: process.pid,
+      });
     }
     if (path === '/api/history') return json(res, 200, { node, points: feed.history });
     if (path === '/api/tree') return json(res, 200, { node, tree: feed.tree });
@@ -265,5 +284,11 @@ function queryOf(url: URL): { filter: string; sort: SortKey; desc: boolean; offs
   const sort = p.get('sort') as SortKey | null;
   const offset = Math.max(0, Math.floor(Number(p.get('offset') ?? 0)) || 0);
   const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(Number(p.get('limit') ?? 100)) || 100));
-  return { filter: (p.get('filter') ?? '').slice(0, 200), sort: sort && SORT_KEYS.includes(sort) ? sort : 'id', desc: p.get('desc') === '1', offset, limit };
+  return {
+    filter: (p.get('filter') ?? '').slice(0, 200),
+    sort: sort && SORT_KEYS.includes(sort) ? sort : 'id',
+    desc: p.get('desc') === '1',
+    offset,
+    limit,
+  };
 }

@@ -54,7 +54,9 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
   context.current = proc;
   let result: unknown;
   try {
-    result = tracked(terminate.fn) ? runTracked(proc, terminate.fn, proc.server, reason, proc.state) : terminate.fn.call(proc.server, reason, proc.state);
+    result = tracked(terminate.fn)
+      ? runTracked(proc, terminate.fn, proc.server, reason, proc.state)
+      : terminate.fn.call(proc.server, reason, proc.state);
   } catch (error) {
     failed(error);
   } finally {

@@ -13,7 +13,12 @@ import type { ServerRef } from './ref';
 // then @init, whose result decides whether it runs.
 
 /** Runs init with `arg`; resolves to the ref, or `undefined` on `ignore()`. */
-export function startProcess(proc: Process, arg: unknown, name: Name | undefined, parent: Process | undefined): Promise<ServerRef | undefined> {
+export function startProcess(
+  proc: Process,
+  arg: unknown,
+  name: Name | undefined,
+  parent: Process | undefined,
+): Promise<ServerRef | undefined> {
   if (name !== undefined && !registerName(name, proc)) {
     // The caller checked the name was free; a registry (via) may still refuse it.
     proc.status = DEAD;

@@ -15,7 +15,6 @@ import { schedule, tick, type Runnable } from './scheduler';
 import type { TimerRef } from './timers';
 import { DEAD, RUNNING, STARTING, STATUS_NAMES, TERMINATING, isThenable, type StatusName } from './status';
 
-
 /** Messages one process handles in a row before the others on the run queue get a turn. */
 const RUN_BUDGET = 1024;
 
@@ -299,9 +298,10 @@ export class Process implements Runnable {
     context.current = this;
     let result: unknown;
     try {
-      result = tracksAwait && tracked(handler.fn)
-        ? runTracked(this, handler.fn, this.server, msg.payload, this.state, msg)
-        : handler.fn.call(this.server, msg.payload, this.state, msg);
+      result =
+        tracksAwait && tracked(handler.fn)
+          ? runTracked(this, handler.fn, this.server, msg.payload, this.state, msg)
+          : handler.fn.call(this.server, msg.payload, this.state, msg);
     } catch (error) {
       context.current = previous;
       this.crash(error, msg);
@@ -402,13 +402,19 @@ export class Process implements Runnable {
     }
     if (next !== undefined) {
       if (typeof tag !== 'string') {
-        return new BadReturnError(this.ref, handler.name, handler.tag, options, "options whose `continue` is a tag or [tag, payload]");
+        return new BadReturnError(this.ref, handler.name, handler.tag, options, 'options whose `continue` is a tag or [tag, payload]');
       }
       this.continuation = new Message(CONTINUE, tag, payload, this.ref);
     }
     if (timeout !== undefined) {
       if (typeof timeout !== 'number' || !(timeout >= 0)) {
-        return new BadReturnError(this.ref, handler.name, handler.tag, options, 'options whose `timeout` is a number >= 0 (ms) or Infinity');
+        return new BadReturnError(
+          this.ref,
+          handler.name,
+          handler.tag,
+          options,
+          'options whose `timeout` is a number >= 0 (ms) or Infinity',
+        );
       }
       // As in OTP, a timeout only fires if nothing else is waiting to be handled.
       if (timeout !== Infinity && this.continuation === undefined && this.mailboxLength === 0) {

@@ -9,7 +9,10 @@ export class TimerRef {
   timer: Delay | undefined = undefined;
 
   /** @internal */
-  constructor(readonly owner: Process, readonly tag: string) {}
+  constructor(
+    readonly owner: Process,
+    readonly tag: string,
+  ) {}
 
   toString(): string {
     return `#TimerRef<${this.tag}>`;

@@ -65,7 +65,11 @@ export async function cleanup(): Promise<void> {
 
 /** @internal Resolves to true when `promise` settles within `ms` of real time, false otherwise (fake timers or not). */
 export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  if (ms === Infinity) return promise.then(() => true, () => true);
+  if (ms === Infinity)
+    return promise.then(
+      () => true,
+      () => true,
+    );
   return new Promise((resolve) => {
     const timer = nativeSetTimeout(() => resolve(false), ms);
     const done = (): void => {

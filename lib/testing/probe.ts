@@ -145,7 +145,12 @@ export class Probe {
           : nativeSetTimeout(() => {
               this.waiters.splice(this.waiters.indexOf(waiter), 1);
               const what = match === undefined ? `a message '${tag}'` : `a message '${tag}' whose payload matches`;
-              reject(new AssertionError({ message: `${this.ref} expected ${what} within ${timeout} ms, ${this.describe()}`, stackStartFn: this.assertReceive }));
+              reject(
+                new AssertionError({
+                  message: `${this.ref} expected ${what} within ${timeout} ms, ${this.describe()}`,
+                  stackStartFn: this.assertReceive,
+                }),
+              );
             }, timeout);
       this.waiters.push(waiter);
     });
@@ -170,7 +175,10 @@ export class Probe {
     if (timeout === Infinity) return Promise.reject(new ArgumentError('timeout', timeout, 'a finite number >= 0 (ms)'));
     const matches = (m: Received): boolean => m.tag === tag && (match === undefined || match(m.payload));
     const fail = (m: Received): AssertionError =>
-      new AssertionError({ message: `${this.ref} expected no message '${tag}' within ${timeout} ms, but received ${show(m)}`, stackStartFn: this.refuteReceive });
+      new AssertionError({
+        message: `${this.ref} expected no message '${tag}' within ${timeout} ms, but received ${show(m)}`,
+        stackStartFn: this.refuteReceive,
+      });
     const already = this.mailbox.find(matches);
     if (already !== undefined) return Promise.reject(fail(already));
     return new Promise((resolve, reject) => {

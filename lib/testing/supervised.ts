@@ -1,4 +1,11 @@
-import { toChildSpec, type ChildSpec, type ChildSpecSource, type FullChildSpec, type Restart, type Shutdown } from '../behaviours/child_spec';
+import {
+  toChildSpec,
+  type ChildSpec,
+  type ChildSpecSource,
+  type FullChildSpec,
+  type Restart,
+  type Shutdown,
+} from '../behaviours/child_spec';
 import { GenServer } from '../behaviours/gen_server';
 import { Supervisor } from '../behaviours/supervisor';
 import { ArgumentError, GenServerError } from '../errors';
@@ -65,7 +72,10 @@ function testSupervisor(): TestSupervisor {
  * one line elsewhere (`afterEach(cleanup)`). Servers started in a `before`/`beforeAll` hook are
  * stopped after the first test: start those yourself.
  */
-export function startSupervised<S extends GenServer>(spec: ServerClass<S> | readonly [ServerClass<S>, unknown], options?: SupervisedOptions): Promise<ServerRef<S>>;
+export function startSupervised<S extends GenServer>(
+  spec: ServerClass<S> | readonly [ServerClass<S>, unknown],
+  options?: SupervisedOptions,
+): Promise<ServerRef<S>>;
 export function startSupervised(spec: ChildSpec, options?: SupervisedOptions): Promise<ServerRef>;
 export async function startSupervised(spec: unknown, options: SupervisedOptions = {}): Promise<ServerRef> {
   const full = withOptions(toChildSpec(spec), options);
@@ -74,7 +84,9 @@ export async function startSupervised(spec: unknown, options: SupervisedOptions 
   // An ignored child's spec stays with the supervisor too (as in OTP): cleanup goes through both.
   sup.children.push({ id: full.id, shutdown: full.shutdown });
   if (ref === undefined) {
-    throw new GenServerError(`startSupervised: child '${full.id}' was ignored (its init returned ignore()), so there is no server to return.`);
+    throw new GenServerError(
+      `startSupervised: child '${full.id}' was ignored (its init returned ignore()), so there is no server to return.`,
+    );
   }
   return ref;
 }
@@ -101,7 +113,8 @@ function withOptions(spec: FullChildSpec, options: SupervisedOptions): FullChild
     throw new ArgumentError('options', options, "an object such as { id: 'second' }");
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'id' && key !== 'restart' && key !== 'shutdown') throw new ArgumentError(`options.${key}`, (options as Record<string, unknown>)[key], 'one of: id, restart, shutdown');
+    if (key !== 'id' && key !== 'restart' && key !== 'shutdown')
+      throw new ArgumentError(`options.${key}`, (options as Record<string, unknown>)[key], 'one of: id, restart, shutdown');
   }
   return toChildSpec({ ...spec, ...options });
 }
@@ -121,7 +134,13 @@ async function shutdownAll(sup: TestSupervisor): Promise<void> {
       await settlesWithin(done, KILL_GRACE_MS);
     }
   }
-  if (GenServer.isAlive(ref) && !(await settlesWithin(GenServer.stop(ref, 'shutdown').catch(() => undefined), KILL_GRACE_MS))) {
+  if (
+    GenServer.isAlive(ref) &&
+    !(await settlesWithin(
+      GenServer.stop(ref, 'shutdown').catch(() => undefined),
+      KILL_GRACE_MS,
+    ))
+  ) {
     GenServer.exit(ref, 'kill');
   }
   // Whatever survived (a child that traps exits when the supervisor had to be killed): kill it.

@@ -59,15 +59,21 @@ describe('Observer page (headless Chromium)', function () {
 
   it('shows the supervision tree', async () => {
     const sup = track(
-      await Supervisor.start([
-        { id: 'first', start: () => Worker.startLink(0) },
-        { id: 'second', start: () => Worker.startLink(0, { name: 'b_second' }) },
-      ], { name: 'b_sup', strategy: 'rest_for_one' }),
+      await Supervisor.start(
+        [
+          { id: 'first', start: () => Worker.startLink(0) },
+          { id: 'second', start: () => Worker.startLink(0, { name: 'b_second' }) },
+        ],
+        { name: 'b_sup', strategy: 'rest_for_one' },
+      ),
     );
     await open();
     const head = page.locator(`.sup-head[data-sup-id="${sup.id}"]`);
     await head.waitFor();
-    expect(await head.textContent()).to.include('b_sup').and.include('rest_for_one').and.include('2 children');
+    expect(await head.textContent())
+      .to.include('b_sup')
+      .and.include('rest_for_one')
+      .and.include('2 children');
     expect(await page.locator('.tree-child[data-child-id="first"]').count()).to.equal(1);
     expect(await page.locator('.tree-child[data-child-id="second"]').textContent()).to.include('b_second');
   });
@@ -80,8 +86,12 @@ describe('Observer page (headless Chromium)', function () {
     const crashed = Date.now();
     GenServer.cast(child, 'crash');
     await page.locator(`#log .entry[data-kind="crash"][data-server-id="${child.id}"]`).waitFor({ timeout: 1000 });
-    await page.locator('.tree-child[data-child-id="fragile"][data-restarts="1"]').waitFor({ timeout: Math.max(1, 1000 - (Date.now() - crashed)) });
-    expect(await page.locator('#log .entry').first().textContent()).to.include('terminating').and.include('crashed on purpose');
+    await page
+      .locator('.tree-child[data-child-id="fragile"][data-restarts="1"]')
+      .waitFor({ timeout: Math.max(1, 1000 - (Date.now() - crashed)) });
+    expect(await page.locator('#log .entry').first().textContent())
+      .to.include('terminating')
+      .and.include('crashed on purpose');
   });
 
   it('kills a server from its detail pane', async () => {
@@ -159,7 +169,9 @@ describe('Observer page (headless Chromium)', function () {
       await page.locator('#viewport').evaluate((el) => (el.scrollTop = el.scrollHeight));
       await page.locator(`#rows .row[data-id="${refs[N - 1].id}"]`).waitFor({ timeout: 60_000 });
       const scroll = Date.now() - t2;
-      console.log(`      100 000 servers: first rows ${render} ms after navigation, filtered in ${filter} ms, scrolled to the last in ${scroll} ms`);
+      console.log(
+        `      100 000 servers: first rows ${render} ms after navigation, filtered in ${filter} ms, scrolled to the last in ${scroll} ms`,
+      );
     } finally {
       for (const ref of refs) GenServer.exit(ref, 'kill');
     }

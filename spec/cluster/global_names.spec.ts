@@ -25,7 +25,12 @@ describe('global names (Node.global, { global } targets)', function () {
   this.timeout(180_000);
   let server: NatsServer;
   const env = (name: string, extra: Record<string, string> = {}) => ({
-    NATS_URL: server.url, NODE_NAME: name, HEARTBEAT_MS: '250', DOWN_AFTER_MS: '1500', LEASE_MS: String(LEASE_MS), ...extra,
+    NATS_URL: server.url,
+    NODE_NAME: name,
+    HEARTBEAT_MS: '250',
+    DOWN_AFTER_MS: '1500',
+    LEASE_MS: String(LEASE_MS),
+    ...extra,
   });
 
   before(async function () {
@@ -43,7 +48,9 @@ describe('global names (Node.global, { global } targets)', function () {
   });
 
   it('gives a name raced for by four processes to exactly one; the others get AlreadyStartedError with the holder', async () => {
-    const racers: NodeProcess[] = await Promise.all(['r1', 'r2', 'r3', 'r4'].map((n) => startNode('global_node.ts', env(n, { PEERS: '4', RACE_NAME: 'room:race' }))));
+    const racers: NodeProcess[] = await Promise.all(
+      ['r1', 'r2', 'r3', 'r4'].map((n) => startNode('global_node.ts', env(n, { PEERS: '4', RACE_NAME: 'room:race' }))),
+    );
     await Promise.all(racers.map((r) => until(`${r.pid} raced`, () => /\n(won|lost \S+|failed.*)\n/.test(r.output), 90_000)));
     const results = racers.map((r) => /\n(won|lost \S+|failed.*)\n/.exec(r.output)![1]);
     const winners = results.map((r, i) => (r === 'won' ? `r${i + 1}` : undefined)).filter((w) => w !== undefined);
@@ -61,7 +68,10 @@ describe('global names (Node.global, { global } targets)', function () {
     const b = await room();
     try {
       await Node.global.register('solo', a);
-      const error = await Node.global.register('solo', b).then(() => undefined, (e: unknown) => e);
+      const error = await Node.global.register('solo', b).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).to.be.instanceOf(AlreadyStartedError);
       expect((error as AlreadyStartedError).serverName).to.deep.equal({ global: 'solo' });
       expect((error as AlreadyStartedError).ref).to.equal(a);
@@ -107,7 +117,10 @@ describe('global names (Node.global, { global } targets)', function () {
     expect(await GenServer.call(target, 'notes')).to.deep.equal(['cast', ['info', 'sent']]);
     await GenServer.stop(target);
     await until('room:g freed', async () => (await Node.global.whereis('room:g')) === undefined, 5000);
-    const error = await GenServer.call({ global: 'room:nobody' }, 'join', 'x').then(() => undefined, (e: unknown) => e);
+    const error = await GenServer.call({ global: 'room:nobody' }, 'join', 'x').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(NoProcError);
   });
 
@@ -121,7 +134,10 @@ describe('global names (Node.global, { global } targets)', function () {
       // What a successor does after this node was cut off: the entry now names someone else.
       nc = await connect({ servers: server.url });
       const kv = await new Kvm(nc).open('genserver-global');
-      await kv.put(Buffer.from('contested').toString('base64url'), JSON.stringify({ node: 'elsewhere', session: 1, ref: { $: 'ref', node: 'elsewhere', inc: 1, id: 1, cls: 'Room' } }));
+      await kv.put(
+        Buffer.from('contested').toString('base64url'),
+        JSON.stringify({ node: 'elsewhere', session: 1, ref: { $: 'ref', node: 'elsewhere', inc: 1, id: 1, cls: 'Room' } }),
+      );
       const names = await globalNames();
       await until('lost', () => !names.heldNames().includes('contested'), 10_000);
       expect(logs.join('\n')).to.match(/lost the global name 'contested'/);

@@ -42,7 +42,13 @@ class Here {
         this.pending.delete(id);
         reject(new Error(`no reply to ${tag} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { resolve: (v) => { clearTimeout(timer); this.pending.delete(id); resolve(v); } });
+      this.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          this.pending.delete(id);
+          resolve(v);
+        },
+      });
       this.transport.send(node, [F_CALL, id, 'echo-server', tag, payload, 0, 0] as Frame);
     });
   }
@@ -80,7 +86,8 @@ describe('NatsTransport (nodes as OS processes)', function () {
     opened.push(here);
     return here;
   };
-  const node = (name: string, env: Record<string, string> = {}) => startNode('echo_node.ts', { NATS_URL: server.url, NODE_NAME: name, ...env });
+  const node = (name: string, env: Record<string, string> = {}) =>
+    startNode('echo_node.ts', { NATS_URL: server.url, NODE_NAME: name, ...env });
 
   before(async function () {
     if (!natsServerInstalled()) this.skip();
@@ -99,7 +106,15 @@ describe('NatsTransport (nodes as OS processes)', function () {
     const b = await node('b');
     await until('b up', () => here.ups.includes('b'));
     expect(here.transport.nodes()).to.deep.equal(['b']);
-    const value = { n: 1, big: 2n ** 70n, at: new Date(5), m: new Map([['k', new Set([1])]]), bytes: Uint8Array.from([1, 2]), u: undefined, ref: { $: 'ref', node: 'b', inc: 1, id: 2, cls: 'X' } };
+    const value = {
+      n: 1,
+      big: 2n ** 70n,
+      at: new Date(5),
+      m: new Map([['k', new Set([1])]]),
+      bytes: Uint8Array.from([1, 2]),
+      u: undefined,
+      ref: { $: 'ref', node: 'b', inc: 1, id: 2, cls: 'X' },
+    };
     expect(await here.call('b', 'echo', value)).to.deep.equal([R_OK, value]);
     await b.waitFor('up here');
   });
@@ -272,7 +287,12 @@ describe('NatsTransport (nodes as OS processes)', function () {
     const secured = await NatsServer.start({ auth: { user: 'ann', password: 's3cret' } });
     try {
       let refused: unknown;
-      await NatsTransport.connect({ name: 'here', servers: secured.url, maxReconnectAttempts: 0 }).then((t) => t.close(), (error) => { refused = error; });
+      await NatsTransport.connect({ name: 'here', servers: secured.url, maxReconnectAttempts: 0 }).then(
+        (t) => t.close(),
+        (error) => {
+          refused = error;
+        },
+      );
       expect(refused).to.be.instanceOf(Error);
       expect((refused as Error).message.toLowerCase()).to.include('authorization');
       const here = await Here.join({ name: 'here', servers: secured.url, user: 'ann', pass: 's3cret' });
@@ -288,9 +308,20 @@ describe('NatsTransport (nodes as OS processes)', function () {
   });
 
   it('rejects a bad name, cluster or timing with ArgumentError before connecting', async () => {
-    for (const bad of [{ name: 'a.b' }, { name: '' }, { name: 'x', cluster: 'a b' }, { name: 'x', heartbeatMs: 0 }, { name: 'x', heartbeatMs: 1000, downAfterMs: 1500 }]) {
+    for (const bad of [
+      { name: 'a.b' },
+      { name: '' },
+      { name: 'x', cluster: 'a b' },
+      { name: 'x', heartbeatMs: 0 },
+      { name: 'x', heartbeatMs: 1000, downAfterMs: 1500 },
+    ]) {
       let error: unknown;
-      await NatsTransport.connect({ servers: server.url, ...bad } as NatsTransportOptions).then((t) => t.close(), (e) => { error = e; });
+      await NatsTransport.connect({ servers: server.url, ...bad } as NatsTransportOptions).then(
+        (t) => t.close(),
+        (e) => {
+          error = e;
+        },
+      );
       expect(error, JSON.stringify(bad)).to.be.instanceOf(ArgumentError);
     }
   });

@@ -1,5 +1,17 @@
 import { expect } from 'chai';
-import { GenServer, Node, NodeDownError, NoProcError, PayloadTooLargeError, ServerRef, handleCall, handleInfo, noreply, reply, setLogger } from '../../lib';
+import {
+  GenServer,
+  Node,
+  NodeDownError,
+  NoProcError,
+  PayloadTooLargeError,
+  type ServerRef,
+  handleCall,
+  handleInfo,
+  noreply,
+  reply,
+  setLogger,
+} from '../../lib';
 import { NatsServer, natsServerInstalled } from '../support/nats_server';
 import { startNode, stopAll } from '../support/node_process';
 import { Room } from './programs/rooms';
@@ -90,7 +102,10 @@ describe('Node.connect() (a cluster over NATS, nodes as OS processes)', function
     expect(await GenServer.call(room, 'join', 'bob')).to.deep.equal(['bob']);
     const previous = setLogger({ error() {}, warn() {}, info() {} });
     try {
-      const error = await GenServer.call(room, 'crash', 'boom').then(() => undefined, (e: unknown) => e);
+      const error = await GenServer.call(room, 'crash', 'boom').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).to.be.instanceOf(Error);
       expect(String((error as { reason?: { message?: string } }).reason?.message ?? (error as Error).message)).to.include('boom');
     } finally {
@@ -100,7 +115,10 @@ describe('Node.connect() (a cluster over NATS, nodes as OS processes)', function
 
   it('fails a call to a node nobody serves at once with NodeDownError, not after its timeout', async () => {
     const started = Date.now();
-    const error = await GenServer.call({ name: 'lobby', node: 'nobody' }, 'join', 'x', 30_000).then(() => undefined, (e: unknown) => e);
+    const error = await GenServer.call({ name: 'lobby', node: 'nobody' }, 'join', 'x', 30_000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(NodeDownError);
     expect((error as NodeDownError).node).to.equal('nobody');
     expect(Date.now() - started).to.be.below(1000);
@@ -114,7 +132,10 @@ describe('Node.connect() (a cluster over NATS, nodes as OS processes)', function
     try {
       await GenServer.call(watcher, 'monitor', lobby.self);
       await GenServer.call(watcher, 'monitorNode', 'b');
-      const pending = GenServer.call(lobby.self, 'slow', 20_000, 30_000).then(() => undefined, (e: unknown) => e);
+      const pending = GenServer.call(lobby.self, 'slow', 20_000, 30_000).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       await new Promise((resolve) => setTimeout(resolve, 200));
       const killed = Date.now();
       await b.kill();
@@ -123,7 +144,10 @@ describe('Node.connect() (a cluster over NATS, nodes as OS processes)', function
       // the bound: downAfterMs 1500 + one sweep, with a margin for a loaded machine
       expect(Date.now() - killed).to.be.below(1500 + 125 + 2000);
       await until('DOWN and nodedown', async () => ((await GenServer.call(watcher, 'seen')) as unknown[]).length === 2);
-      expect(await GenServer.call(watcher, 'seen')).to.have.deep.members([['DOWN', 'noconnection'], ['nodedown', 'b']]);
+      expect(await GenServer.call(watcher, 'seen')).to.have.deep.members([
+        ['DOWN', 'noconnection'],
+        ['nodedown', 'b'],
+      ]);
     } finally {
       await GenServer.stop(watcher);
     }
@@ -139,21 +163,30 @@ describe('Node.connect() (a cluster over NATS, nodes as OS processes)', function
       const who = await GenServer.call({ name: 'lobby', node: 'b' }, 'whoami').catch(() => undefined);
       return who !== undefined;
     });
-    const error = await GenServer.call(old, 'echo', 1).then(() => undefined, (e: unknown) => e);
+    const error = await GenServer.call(old, 'echo', 1).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(NoProcError);
   });
 
   it('refuses a call whose payload is above NATS max_payload at the sender with PayloadTooLargeError', async () => {
     await node('b');
     await until('b listed', () => Node.list().includes('b'));
-    const error = await GenServer.call({ name: 'lobby', node: 'b' }, 'echo', new Uint8Array(100_000)).then(() => undefined, (e: unknown) => e);
+    const error = await GenServer.call({ name: 'lobby', node: 'b' }, 'echo', new Uint8Array(100_000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(PayloadTooLargeError);
     expect(error).to.include({ node: 'b', maxPayload: 64 * 1024 });
     expect(await GenServer.call({ name: 'lobby', node: 'b' }, 'echo', 'fine')).to.equal('fine');
   });
 
   it('rejects a second Node.connect while connected', async () => {
-    const error = await Node.connect({ name: 'again', servers: server.url }).then(() => undefined, (e: unknown) => e);
+    const error = await Node.connect({ name: 'again', servers: server.url }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(Error);
     expect(Node.self()).to.equal('here');
   });

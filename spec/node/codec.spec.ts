@@ -11,33 +11,68 @@ import { wireCodec } from '../../lib/node/codec_wire';
 
 const ref = { $: 'ref', node: 'api-1', inc: 1733050000123, id: 7, cls: 'Room' };
 const errorMarker = {
-  $: 'error', class: 'UnknownMessageError', message: 'no handler for `leave`', stack: 'UnknownMessageError: ...\n    at x (y.ts:1:1)',
+  $: 'error',
+  class: 'UnknownMessageError',
+  message: 'no handler for `leave`',
+  stack: 'UnknownMessageError: ...\n    at x (y.ts:1:1)',
   fields: { server: ref, tag: 'leave' },
 };
 
 const samples: readonly [string, unknown][] = [
   ['a small call frame', [1, 42, 'room:lobby', 'join', 'ann', 0, 1733050000123]],
-  ['numbers at the edges', [0, -0, 1, -1, 127, -128, 128, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, 1.5, NaN, Infinity, -Infinity, Number.MIN_VALUE]],
+  [
+    'numbers at the edges',
+    [0, -0, 1, -1, 127, -128, 128, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, 1.5, NaN, Infinity, -Infinity, Number.MIN_VALUE],
+  ],
   ['strings: empty, unicode, long', ['', 'é', '日本語 😀', 'x'.repeat(85), 'y'.repeat(86), 'ü'.repeat(1000), 'z'.repeat(70_000)]],
   ['undefined, null, booleans', [undefined, null, true, false, { a: undefined }]],
   ['bigints', [0n, 1n, -1n, 2n ** 64n, -(2n ** 200n) + 7n]],
   ['Dates', [new Date(0), new Date(1733050000123), new Date(-1)]],
-  ['Map and Set with any keys', [new Map<unknown, unknown>([['a', 1], [2, new Set([1n, 'x'])], [undefined, null]]), new Set([new Date(5), [1, 2]])]],
-  ['typed arrays, Buffer, ArrayBuffer, DataView', [
-    Uint8Array.from([1, 2, 255]), new Int8Array([-1]), new Uint8ClampedArray([9]), new Int16Array([-300]), new Uint16Array([65535]),
-    new Int32Array([-5]), new Uint32Array([5]), new Float32Array([1.5]), new Float64Array([Math.PI]), new BigInt64Array([-3n]),
-    new BigUint64Array([3n]), new DataView(Uint8Array.from([1, 2, 3]).buffer), Buffer.from('hi'), Uint8Array.from([4, 5, 6]).buffer,
-  ]],
+  [
+    'Map and Set with any keys',
+    [
+      new Map<unknown, unknown>([
+        ['a', 1],
+        [2, new Set([1n, 'x'])],
+        [undefined, null],
+      ]),
+      new Set([new Date(5), [1, 2]]),
+    ],
+  ],
+  [
+    'typed arrays, Buffer, ArrayBuffer, DataView',
+    [
+      Uint8Array.from([1, 2, 255]),
+      new Int8Array([-1]),
+      new Uint8ClampedArray([9]),
+      new Int16Array([-300]),
+      new Uint16Array([65535]),
+      new Int32Array([-5]),
+      new Uint32Array([5]),
+      new Float32Array([1.5]),
+      new Float64Array([Math.PI]),
+      new BigInt64Array([-3n]),
+      new BigUint64Array([3n]),
+      new DataView(Uint8Array.from([1, 2, 3]).buffer),
+      Buffer.from('hi'),
+      Uint8Array.from([4, 5, 6]).buffer,
+    ],
+  ],
   ['a RegExp', [/a+b/giu]],
   ['refs and error markers', [2, 43, 1, errorMarker, 1, [ref, ref]]],
   ['an escaped user object with a $ key', { $: 'obj', value: { $: 'mine', '~': 'tilde' } }],
   ['an object with no prototype', Object.assign(Object.create(null) as object, { a: 1 })],
-  ['nested plain data', { user: { name: 'ann', tags: ['a', 'b'], profile: { age: 3, nick: undefined } }, list: Array.from({ length: 50 }, (_, i) => ({ i })) }],
+  [
+    'nested plain data',
+    { user: { name: 'ann', tags: ['a', 'b'], profile: { age: 3, nick: undefined } }, list: Array.from({ length: 50 }, (_, i) => ({ i })) },
+  ],
 ];
 
 function hostile(): Record<string, unknown> {
   // Built the way a hostile peer would send it: own keys named __proto__ and constructor.
-  return JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}, "inner": {"__proto__": {"x": 1}}}');
+  return JSON.parse(
+    '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}, "inner": {"__proto__": {"x": 1}}}',
+  );
 }
 
 for (const codec of [wireCodec, v8Codec, jsonCodec] as Codec[]) {
@@ -45,8 +80,11 @@ for (const codec of [wireCodec, v8Codec, jsonCodec] as Codec[]) {
     for (const [what, value] of samples) {
       it(`round-trips ${what}`, () => {
         const back = codec.decode(codec.encode(value));
-        expect(isDeepStrictEqual(back, value) || (Object.getPrototypeOf(value) === null && isDeepStrictEqual({ ...(back as object) }, { ...(value as object) })),
-          `got ${require('node:util').inspect(back)}`).to.equal(true);
+        expect(
+          isDeepStrictEqual(back, value) ||
+            (Object.getPrototypeOf(value) === null && isDeepStrictEqual({ ...(back as object) }, { ...(value as object) })),
+          `got ${require('node:util').inspect(back)}`,
+        ).to.equal(true);
       });
     }
 
@@ -109,7 +147,9 @@ describe('codec wire1', () => {
   });
 
   it('refuses a class instance instead of sending it as a plain object', () => {
-    class Point { constructor(readonly x: number) {} }
+    class Point {
+      constructor(readonly x: number) {}
+    }
     expect(() => wireCodec.encode([new Point(1)])).to.throw(TypeError, /Point/);
   });
 
@@ -122,12 +162,17 @@ describe('codec wire1', () => {
   });
 
   it('survives a getter that encodes while an encode is under way', () => {
-    const value = { get inner() { return wireCodec.decode(wireCodec.encode(['nested'])); }, after: 'x' };
+    const value = {
+      get inner() {
+        return wireCodec.decode(wireCodec.encode(['nested']));
+      },
+      after: 'x',
+    };
     expect(wireCodec.decode(wireCodec.encode(value))).to.deep.equal({ inner: ['nested'], after: 'x' });
   });
 
   it('keeps array holes', () => {
-    // eslint-disable-next-line no-sparse-arrays
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what this spec sends
     const back = wireCodec.decode(wireCodec.encode([1, , 3])) as unknown[];
     expect(1 in back).to.equal(false);
     expect(back.length).to.equal(3);

@@ -9,7 +9,8 @@ describe('the NATS client is optional', function () {
 
   it('is not loaded by the main entry', () => {
     const root = join(__dirname, '..', '..');
-    const script = "require('./lib'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /@nats-io|msgpackr|[\\\\/]node[\\\\/]nats[\\\\/]/.test(k))))";
+    const script =
+      "require('./lib'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /@nats-io|msgpackr|[\\\\/]node[\\\\/]nats[\\\\/]/.test(k))))";
     const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(JSON.parse(out.trim())).to.deep.equal([]);
   });

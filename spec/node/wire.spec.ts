@@ -26,6 +26,6 @@ describe('wire values from another node', () => {
     expect(error).to.be.instanceOf(TypeError);
     expect(error.code).to.equal('E');
     expect(error.polluted).to.equal(undefined);
-    expect(Object.prototype.hasOwnProperty.call(error, '__proto__')).to.equal(true);
+    expect(Object.hasOwn(error, '__proto__')).to.equal(true);
   });
 });

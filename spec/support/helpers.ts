@@ -37,7 +37,8 @@ export function trackServers(): <R extends ServerRef | undefined>(ref: R) => R {
   afterEach(cleanup);
   return (ref) => {
     // Bounded: a server stuck in a handler of a failed test must not hang the hook.
-    if (ref !== undefined) onExit(() => (GenServer.isAlive(ref) ? GenServer.stop(ref, 'shutdown', 2000).catch(() => undefined) : undefined));
+    if (ref !== undefined)
+      onExit(() => (GenServer.isAlive(ref) ? GenServer.stop(ref, 'shutdown', 2000).catch(() => undefined) : undefined));
     return ref;
   };
 }

@@ -143,11 +143,17 @@ export class NatsServer {
     }
     if (this.placement !== undefined) {
       const routes = this.placement.routePorts.map((p) => quote(`nats-route://127.0.0.1:${p}`)).join(', ');
-      lines.push(`cluster { name: ${quote(this.placement.clusterName)}, listen: "127.0.0.1:${this.placement.clusterPort}", routes: [${routes}] }`);
+      lines.push(
+        `cluster { name: ${quote(this.placement.clusterName)}, listen: "127.0.0.1:${this.placement.clusterPort}", routes: [${routes}] }`,
+      );
     }
     const auth = o.auth;
     if (auth !== undefined) {
-      lines.push('token' in auth ? `authorization { token: ${quote(auth.token)} }` : `authorization { user: ${quote(auth.user)}, password: ${quote(auth.password)} }`);
+      lines.push(
+        'token' in auth
+          ? `authorization { token: ${quote(auth.token)} }`
+          : `authorization { user: ${quote(auth.user)}, password: ${quote(auth.password)} }`,
+      );
     }
     return `${lines.join('\n')}\n`;
   }
@@ -237,7 +243,9 @@ export class NatsCluster {
         clusterPort: ports[i].clusterPort,
         routePorts: ports.filter((_, j) => j !== i).map((p) => p.clusterPort),
       };
-      servers.push(await NatsServer.member({ ...options, serverName: `${clusterName}-${i + 1}` }, ports[i].port, ports[i].httpPort, placement));
+      servers.push(
+        await NatsServer.member({ ...options, serverName: `${clusterName}-${i + 1}` }, ports[i].port, ports[i].httpPort, placement),
+      );
     }
     const cluster = new NatsCluster(servers);
     try {

@@ -52,8 +52,17 @@ export class NodeProcess {
   waitFor(text: string, timeoutMs = 90_000): Promise<void> {
     if (this.out.includes(text)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node process ${this.pid} did not print '${text}' within ${timeoutMs} ms:\n${this.out}`)), timeoutMs);
-      const entry = { text, resolve: () => { clearTimeout(timer); resolve(); } };
+      const timer = setTimeout(
+        () => reject(new Error(`node process ${this.pid} did not print '${text}' within ${timeoutMs} ms:\n${this.out}`)),
+        timeoutMs,
+      );
+      const entry = {
+        text,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
       this.waiters.push(entry);
       void this.exited.then((how) => {
         if (!this.waiters.includes(entry)) return;

@@ -2,7 +2,10 @@
 import { GenServer, init, handleCall, handleCast, handleInfo, terminate, reply, noreply, stop, type From, type ServerRef } from '../../lib';
 
 export class RoomFullError extends Error {
-  constructor(readonly room: string, readonly limit: number) {
+  constructor(
+    readonly room: string,
+    readonly limit: number,
+  ) {
     super(`room ${room} is full (${limit})`);
     this.name = 'RoomFullError';
   }
@@ -117,7 +120,8 @@ export class Echo extends GenServer<{ n: number; seen: unknown[] }> {
 
   @handleCall('hog') hog(_: void, s: { n: number; seen: unknown[] }) {
     const hoard: number[][] = [];
-    for (;;) hoard.push(new Array(1e6).fill(hoard.length));
+    // Runs until the thread is out of memory; the reply is never reached.
+    while (hoard.length >= 0) hoard.push(new Array(1e6).fill(hoard.length));
     return reply(hoard.length, s);
   }
 

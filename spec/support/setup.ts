@@ -16,7 +16,7 @@ process.on('unhandledRejection', (reason, promise) => {
 
 function failOnUnhandled(where: string): void {
   if (unhandled.length === 0) return;
-  const reasons = unhandled.splice(0).map((r) => (r instanceof Error ? r.stack ?? r.message : String(r)));
+  const reasons = unhandled.splice(0).map((r) => (r instanceof Error ? (r.stack ?? r.message) : String(r)));
   throw new Error(`${reasons.length} unhandled rejection(s) ${where}:\n${reasons.join('\n')}`);
 }
 

@@ -87,7 +87,12 @@ export async function settled(sup: ServerRef): Promise<void> {
 /** The ref of a supervisor's running child, by id; throws if it is not running. */
 export function refOf(sup: ServerRef, id: string): ServerRef {
   const row = Supervisor.whichChildren(sup).find((c) => c.id === id);
-  if (!(row?.ref instanceof ServerRef)) throw new Error(`no running child '${id}' in ${Supervisor.whichChildren(sup).map((c) => c.id).join(', ')}`);
+  if (!(row?.ref instanceof ServerRef))
+    throw new Error(
+      `no running child '${id}' in ${Supervisor.whichChildren(sup)
+        .map((c) => c.id)
+        .join(', ')}`,
+    );
   return row.ref;
 }
 

@@ -10,7 +10,10 @@ export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T exte
  * `expectType<Promise<number>>()(GenServer.call(ref, 'add', 10))`.
  */
 export function expectType<Expected>() {
-  return <Actual>(actual: Actual, ..._mismatch: Equal<Expected, Actual> extends true ? [] : [error: 'the type differs from the expected one']): void => {
+  return <Actual>(
+    actual: Actual,
+    ..._mismatch: Equal<Expected, Actual> extends true ? [] : [error: 'the type differs from the expected one']
+  ): void => {
     void actual;
   };
 }

@@ -3,7 +3,7 @@
 // expect_type.ts).
 import { GenServer, Registry, type ServerRef, type ServerTarget, type ViaName } from '../../lib';
 import { expectType } from './expect_type';
-import { Counter, Machine, type Phase } from './fixtures';
+import { Counter, type Machine, type Phase } from './fixtures';
 
 const REG = 'type_tests_registry';
 

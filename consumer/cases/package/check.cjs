@@ -3,15 +3,36 @@ const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 
 const files = execFileSync('tar', ['-tzf', process.env.GENSERVER_TARBALL], { encoding: 'utf8' })
-  .split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts']) {
+  .split('\n')
+  .filter(Boolean)
+  .map((f) => f.replace(/^package\//, ''));
+for (const file of [
+  'package.json',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+  'dist/index.js',
+  'dist/index.d.ts',
+  'dist/index.mjs',
+  'dist/index.d.mts',
+]) {
   assert.ok(files.includes(file), `the tarball has ${file}`);
 }
 const stray = files.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$)/.test(f));
 assert.deepEqual(stray, [], 'the tarball ships dist/ and the docs only (no lib/, spec/, bench/, examples/, .ci/)');
 
 const lib = require('genserver-ts');
-for (const name of ['GenServer', 'Supervisor', 'DynamicSupervisor', 'Registry', 'init', 'handleCall', 'reply', 'noreply', 'GenServerError']) {
+for (const name of [
+  'GenServer',
+  'Supervisor',
+  'DynamicSupervisor',
+  'Registry',
+  'init',
+  'handleCall',
+  'reply',
+  'noreply',
+  'GenServerError',
+]) {
   assert.equal(typeof lib[name], 'function', `require('genserver-ts').${name}`);
 }
 const pkg = require('genserver-ts/package.json');

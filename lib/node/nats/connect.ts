@@ -15,7 +15,12 @@ import { NatsTransport, type NatsTransportOptions } from './transport';
 export type { ConnectOptions } from './options';
 
 export function isGlobalName(target: unknown): target is GlobalName {
-  return typeof target === 'object' && target !== null && typeof (target as GlobalName).global === 'string' && (target as GlobalName).global.length > 0;
+  return (
+    typeof target === 'object' &&
+    target !== null &&
+    typeof (target as GlobalName).global === 'string' &&
+    (target as GlobalName).global.length > 0
+  );
 }
 
 let current: NatsTransport | undefined;
@@ -72,7 +77,11 @@ export async function disconnect(): Promise<void> {
   const names = globals;
   current = undefined;
   globals = undefined;
-  if (names !== undefined) await names.then((g) => g.close(), () => undefined);
+  if (names !== undefined)
+    await names.then(
+      (g) => g.close(),
+      () => undefined,
+    );
   if (transport !== undefined) await transport.close();
 }
 
@@ -81,7 +90,8 @@ export async function disconnect(): Promise<void> {
  * rest of a cluster does not). Rejects when this node is not connected.
  */
 export function globalNames(): Promise<GlobalNames> {
-  if (current === undefined) return Promise.reject(new GenServerError(`Node ${self.name} is not in a cluster: global names need Node.connect() first.`));
+  if (current === undefined)
+    return Promise.reject(new GenServerError(`Node ${self.name} is not in a cluster: global names need Node.connect() first.`));
   if (globals === undefined) {
     const opening = GlobalNames.open(current, globalOptions);
     globals = opening;
@@ -110,13 +120,19 @@ function installGlobalTargets(): void {
   if (installed || inner === undefined) return;
   installed = true;
   const sendLater = (target: GlobalName, info: boolean, tag: string, payload: unknown) =>
-    void holderOf(target).then((ref) => (info ? client.send(ref, tag, payload) : client.cast(ref, tag, payload)), () => undefined);
+    void holderOf(target).then(
+      (ref) => (info ? client.send(ref, tag, payload) : client.cast(ref, tag, payload)),
+      () => undefined,
+    );
   const hooks: RemoteHooks = {
     ...inner,
     isRemote: (target) => isGlobalName(target) || inner.isRemote(target),
     call: (target, tag, payload, timeout) =>
-      isGlobalName(target) ? holderOf(target).then((ref) => client.call(ref, tag, payload, timeout)) : inner.call(target, tag, payload, timeout),
-    cast: (target, info, tag, payload) => (isGlobalName(target) ? sendLater(target, info, tag, payload) : inner.cast(target, info, tag, payload)),
+      isGlobalName(target)
+        ? holderOf(target).then((ref) => client.call(ref, tag, payload, timeout))
+        : inner.call(target, tag, payload, timeout),
+    cast: (target, info, tag, payload) =>
+      isGlobalName(target) ? sendLater(target, info, tag, payload) : inner.cast(target, info, tag, payload),
     system: (target, request, arg, timeout) =>
       isGlobalName(target)
         ? holderOf(target).then((ref) => (request === 'stop' ? client.stop(ref, arg, timeout) : inner.system(ref, request, arg, timeout)))

@@ -79,7 +79,8 @@ export class GlobalNames {
   /** Opens (or creates) the cluster's bucket and starts watching it. */
   static async open(transport: NatsTransport, options: GlobalOptions = {}): Promise<GlobalNames> {
     const leaseMs = options.leaseMs ?? 15_000;
-    if (typeof leaseMs !== 'number' || !Number.isFinite(leaseMs) || leaseMs < 1000) throw new ArgumentError('leaseMs', leaseMs, 'a number of ms >= 1000');
+    if (typeof leaseMs !== 'number' || !Number.isFinite(leaseMs) || leaseMs < 1000)
+      throw new ArgumentError('leaseMs', leaseMs, 'a number of ms >= 1000');
     const replicas = options.replicas ?? 1;
     const bucket = `${transport.cluster.replace(/[^A-Za-z0-9_-]/g, '_')}-global`;
     const kvm = new Kvm(transport.connection);
@@ -207,7 +208,7 @@ export class GlobalNames {
     for (const [name, held] of [...this.held]) {
       try {
         held.revision = await this.kv.update(encodeKey(name), held.value, held.revision);
-      } catch (error) {
+      } catch {
         if (this.closed || this.held.get(name) !== held) continue;
         // Not a lost connection (the next refresh retries that): the entry is someone else's, or gone.
         const current = await this.kv.get(encodeKey(name)).catch(() => undefined);

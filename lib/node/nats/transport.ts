@@ -89,10 +89,15 @@ export class NatsTransport implements Transport {
     this.self = options.name;
     this.cluster = options.cluster ?? 'genserver';
     this.codec = options.codec ?? v8Codec;
-    this.membership = new Membership(this.self, {
-      up: (node) => this.events?.nodeUp(node),
-      down: (node, reason) => this.events?.nodeDown(node, reason),
-    }, heartbeatMs, downAfterMs);
+    this.membership = new Membership(
+      this.self,
+      {
+        up: (node) => this.events?.nodeUp(node),
+        down: (node, reason) => this.events?.nodeDown(node, reason),
+      },
+      heartbeatMs,
+      downAfterMs,
+    );
   }
 
   /**
@@ -115,7 +120,12 @@ export class NatsTransport implements Transport {
     const heartbeatMs = positive('heartbeatMs', options.heartbeatMs, 1000);
     const downAfterMs = positive('downAfterMs', options.downAfterMs, Math.max(4000, 2 * heartbeatMs));
     if (downAfterMs < 2 * heartbeatMs) throw new ArgumentError('downAfterMs', downAfterMs, `at least 2 × heartbeatMs (${2 * heartbeatMs})`);
-    const connection = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsOptions, name: `genserver-ts node ${name}` });
+    const connection = await connect({
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      ...natsOptions,
+      name: `genserver-ts node ${name}`,
+    });
     let transport: NatsTransport;
     try {
       transport = new NatsTransport(connection, options, heartbeatMs, downAfterMs);
@@ -271,8 +281,14 @@ export class NatsTransport implements Transport {
       return;
     }
     if (
-      !Array.isArray(envelope) || envelope.length !== 5 || typeof envelope[0] !== 'string' || typeof envelope[1] !== 'number' ||
-      typeof envelope[2] !== 'string' || typeof envelope[3] !== 'string' || !Array.isArray(envelope[4]) || typeof envelope[4][0] !== 'number'
+      !Array.isArray(envelope) ||
+      envelope.length !== 5 ||
+      typeof envelope[0] !== 'string' ||
+      typeof envelope[1] !== 'number' ||
+      typeof envelope[2] !== 'string' ||
+      typeof envelope[3] !== 'string' ||
+      !Array.isArray(envelope[4]) ||
+      typeof envelope[4][0] !== 'number'
     ) {
       this.malformed(msg, new TypeError('not a [via, session, from, to, frame] envelope'));
       return;
@@ -293,7 +309,8 @@ export class NatsTransport implements Transport {
   private decodeBeat(msg: Msg): [string, number, number] | undefined {
     try {
       const beat = this.codec.decode(msg.data);
-      if (Array.isArray(beat) && typeof beat[0] === 'string' && typeof beat[1] === 'number') return [beat[0], beat[1], typeof beat[2] === 'number' ? beat[2] : HB_BEAT];
+      if (Array.isArray(beat) && typeof beat[0] === 'string' && typeof beat[1] === 'number')
+        return [beat[0], beat[1], typeof beat[2] === 'number' ? beat[2] : HB_BEAT];
     } catch {
       // fall through
     }
@@ -306,7 +323,10 @@ export class NatsTransport implements Transport {
     if (beat === undefined) return;
     const [node, session, kind] = beat;
     if (node === this.self) {
-      if (session !== this.session) logger().error(`genserver-ts: another process joined cluster '${this.cluster}' as node '${node}': node names must be unique`, { node });
+      if (session !== this.session)
+        logger().error(`genserver-ts: another process joined cluster '${this.cluster}' as node '${node}': node names must be unique`, {
+          node,
+        });
       return;
     }
     if (kind === HB_BYE) this.membership.gone(node, 'left the cluster', session);

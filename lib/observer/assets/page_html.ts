@@ -1,5 +1,5 @@
 // The page's HTML, shipped as a string so the package needs no copy step and no asset path at run time.
-export const PAGE_HTML = String.raw`<!doctype html>
+export const PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

@@ -1,5 +1,5 @@
 // The page's style sheet (see page_html.ts for why assets are strings).
-export const STYLE_CSS = String.raw`
+export const STYLE_CSS = `
 :root {
   --bg: #0f1419; --card: #171e26; --line: #26313d; --text: #d8e0e8; --muted: #7d8a97;
   --accent: #4cc2ff; --ok: #5ad18a; --warn: #f2c14e; --bad: #ff6b6b; --purple: #b68cff;

@@ -1,6 +1,6 @@
 // Server classes the Node-level cluster specs run on other nodes (loaded by room_node.ts there and
 // by the spec here, so both sides know them by one name).
-import { GenServer, Node, ServerRef, handleCall, handleCast, handleInfo, noreply, reply } from '../../../lib';
+import { GenServer, Node, type ServerRef, handleCall, handleCast, handleInfo, noreply, reply } from '../../../lib';
 
 export class Room extends GenServer<{ members: string[]; notes: unknown[] }> {
   @handleCall('join')

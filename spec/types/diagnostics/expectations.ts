@@ -101,7 +101,7 @@ export function problemWith(mistake: Mistake, reported: readonly Reported[]): st
   const shown = linesShown(onLine[0].message);
   let from = 0;
   for (const expected of mistake.expected) {
-    const pattern = new RegExp(`^${expected.split('…').map(escape).join('.*')}$`);
+    const pattern = new RegExp(`^${expected.split('…').map(escapeRegExp).join('.*')}$`);
     const at = shown.findIndex((line, i) => i >= from && pattern.test(line));
     if (at < 0) {
       return `the message does not show (in order, in the last overload's part):\n    ${expected}\n  it shows:\n${shown.map((l) => `    ${l}`).join('\n')}`;
@@ -111,7 +111,7 @@ export function problemWith(mistake: Mistake, reported: readonly Reported[]): st
   return undefined;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -3,10 +3,14 @@ import { GenServer, handleCall, init, reply } from 'genserver-ts';
 
 class Counter extends GenServer<number> {
   @init
-  setup(start: number) { return start; }
+  setup(start: number) {
+    return start;
+  }
 
   @handleCall('get')
-  get(_: void, n: number) { return reply(n, n); }
+  get(_: void, n: number) {
+    return reply(n, n);
+  }
 }
 
 const ref = await Counter.start(7);
