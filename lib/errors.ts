@@ -321,6 +321,12 @@ export class ArgumentError extends GenServerError {
   }
 }
 
+/**
+ * A Registry match spec (pattern, guards, select clause) broke the language's rules: `argument` is
+ * where in the spec (`'guards[0][0]'`), `value` what was found there. An ArgumentError, as in Elixir.
+ */
+export class MatchSpecError extends ArgumentError {}
+
 /** A decorator was used where it cannot work; thrown while the class is being defined. */
 export class DecoratorError extends GenServerError {
   constructor(

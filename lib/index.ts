@@ -24,7 +24,21 @@ export { Agent, type AgentTarget } from './behaviours/agent';
 export { RequestId, type RequestResponse, type MultiCallResult } from './behaviours/requests';
 export { Task, type TaskResult, type TaskFn, type AsyncStreamOptions } from './behaviours/task';
 export { TaskSupervisor, type TaskChildOptions } from './behaviours/task_supervisor';
-export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry/registry';
+export { Registry, type DispatchOptions } from './registry/registry';
+export type { RegistryOptions } from './registry/server';
+export type { RegistryEntry, RegistryKeys, RegistryRegisterEvent, RegistryUnregisterEvent } from './registry/table';
+export {
+  Match,
+  type MatchWildcard,
+  type MatchVar,
+  type MatchEntry,
+  type MatchConst,
+  type Guard,
+  type GuardExpression,
+  type GuardOperand,
+  type GuardOperator,
+  type SelectClause,
+} from './registry/match_spec';
 export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './behaviours/child_spec';
 export type { ViaName } from './process/names';
 export { Node } from './node/api';
@@ -69,6 +83,7 @@ export {
   DuplicateChildError,
   MaxChildrenError,
   AlreadyRegisteredError,
+  MatchSpecError,
   BadReturnError,
   ArgumentError,
   DecoratorError,

@@ -1,194 +1,19 @@
-import { checkOptionKeys, childIdFor, stateOfServer } from '../behaviours/child_spec';
-import { noProc, processFor, type ServerTarget } from '../behaviours/client';
-import { handleInfo, init } from '../decorators';
-import { AlreadyRegisteredError, ArgumentError, GenServerError, describeServer } from '../errors';
-import { GenServer } from '../behaviours/gen_server';
-import { context } from '../process/context';
-import { link, unlink, type ExitMessage } from '../process/links';
-import { ViaName, type Name, type NameRegistry } from '../process/names';
-import type { Process } from '../process/process';
-import { PROC, type ServerRef } from '../process/ref';
-import { noreply, stop } from '../returns';
-import { startServer } from '../behaviours/start';
+import { childIdFor } from '../behaviours/child_spec';
+import { processFor, type ServerTarget } from '../behaviours/client';
+import type { GenServer } from '../behaviours/gen_server';
+import { ArgumentError, describeServer } from '../errors';
+import { ViaName } from '../process/names';
+import type { ServerRef } from '../process/ref';
+import { compileSelect, compileValueMatch, Match, NO_RESULT, type Guard, type SelectClause } from './match_spec';
+import { checkMetaKey, running, startRegistry, tableOf, ViaResolver, type RegistryOptions, type RegistryServer } from './server';
+import type { RegistryEntry } from './table';
 
-export type RegistryKeys = 'unique' | 'duplicate';
-
-/** Options of `Registry.start`. */
-export interface RegistryOptions {
-  /** 'unique': one server per key. 'duplicate': any number. */
-  keys: RegistryKeys;
-  name?: Name;
-}
-
-/** One registration, as `lookup` and `dispatch` give it. */
-export interface RegistryEntry<V = unknown> {
-  ref: ServerRef;
-  value: V;
-}
-
-interface Entry {
-  proc: Process;
-  value: unknown;
-}
-
-/** What the table knows of one registered process. */
-interface Owned {
-  /** Key → this process's entries under it: several when it registered a duplicate key twice. */
-  keys: Map<unknown, Entry[]>;
-  onExit: () => void;
-  /** Registering made its link to the registry (so its last unregister undoes it, and only then). */
-  linked: boolean;
-}
-
-/**
- * The registry's table: key → entries, and each registered process → its keys and entries. Reads
- * are plain map lookups, so they are synchronous. Each key's entries are a Set in registration
- * order, and each process knows its own entries, so a process leaves even a group of 100 k in
- * O(its own entries). Each registered process carries one exit hook that removes its entries the
- * moment it exits, and is linked to the registry (as in OTP) until its last key goes.
- */
-class RegistryTable implements NameRegistry {
-  private readonly entries = new Map<unknown, Set<Entry>>();
-  private readonly byProc = new Map<Process, Owned>();
-  private size = 0;
-
-  constructor(
-    readonly keys: RegistryKeys,
-    /** The registry's own process, which registrants link to. */
-    private readonly registry: Process,
-  ) {}
-
-  register(proc: Process, key: unknown, value: unknown): void {
-    let set = this.entries.get(key);
-    if (this.keys === 'unique' && set !== undefined && set.size > 0) throw new AlreadyRegisteredError(key, first(set).proc.ref);
-    // A dead process would never fire its exit hook again: nothing to register.
-    if (proc.isDead) return;
-    const entry: Entry = { proc, value };
-    if (set === undefined) this.entries.set(key, (set = new Set()));
-    set.add(entry);
-    this.size++;
-    let owned = this.byProc.get(proc);
-    if (owned === undefined) {
-      owned = { keys: new Map(), onExit: () => this.removeProcess(proc), linked: false };
-      this.byProc.set(proc, owned);
-      proc.onExit(owned.onExit);
-      // As in OTP, a registry that crashes takes its registrants down: they are linked to it.
-      if (proc !== this.registry && !(proc.links?.has(this.registry) ?? false)) {
-        link(proc, this.registry);
-        owned.linked = true;
-      }
-    }
-    const mine = owned.keys.get(key);
-    if (mine === undefined) owned.keys.set(key, [entry]);
-    else mine.push(entry);
-  }
-
-  /** Removes every entry of `proc` under `key`; the last key of a process unlinks and unhooks it. */
-  unregister(proc: Process, key: unknown): void {
-    const owned = this.byProc.get(proc);
-    const mine = owned?.keys.get(key);
-    if (owned === undefined || mine === undefined) return;
-    owned.keys.delete(key);
-    const set = this.entries.get(key)!;
-    for (const entry of mine) set.delete(entry);
-    this.size -= mine.length;
-    if (set.size === 0) this.entries.delete(key);
-    if (owned.keys.size === 0) {
-      this.byProc.delete(proc);
-      proc.offExit(owned.onExit);
-      if (owned.linked) unlink(proc, this.registry);
-    }
-  }
-
-  lookup(key: unknown): RegistryEntry[] {
-    const set = this.entries.get(key);
-    return set === undefined ? [] : Array.from(set, (e) => ({ ref: e.proc.ref, value: e.value }));
-  }
-
-  /** The keys of `proc`, a duplicate key once per registration. */
-  keysOf(proc: Process): unknown[] {
-    const keys: unknown[] = [];
-    const owned = this.byProc.get(proc);
-    if (owned !== undefined) for (const [key, mine] of owned.keys) for (let i = 0; i < mine.length; i++) keys.push(key);
-    return keys;
-  }
-
-  count(): number {
-    return this.size;
-  }
-
-  removeProcess(proc: Process): void {
-    const owned = this.byProc.get(proc);
-    if (owned === undefined) return;
-    for (const key of [...owned.keys.keys()]) this.unregister(proc, key);
-  }
-
-  /** The registry is exiting: its exit signal has already reached the registrants over their links. */
-  clear(): void {
-    for (const [proc, owned] of this.byProc) proc.offExit(owned.onExit);
-    this.byProc.clear();
-    this.entries.clear();
-    this.size = 0;
-  }
-
-  whereisName(key: unknown): Process | undefined {
-    const set = this.entries.get(key);
-    const entry = set === undefined ? undefined : first(set);
-    return entry !== undefined && !entry.proc.isDead ? entry.proc : undefined;
-  }
-
-  registerName(key: unknown, proc: Process): boolean {
-    if ((this.entries.get(key)?.size ?? 0) > 0) return false;
-    this.register(proc, key, undefined);
-    return true;
-  }
-
-  unregisterName(key: unknown, proc: Process): void {
-    this.unregister(proc, key);
-  }
-}
-
-function first(set: Set<Entry>): Entry {
-  return set.values().next().value as Entry;
-}
-
-/** Resolves a via name's registry each time, so a name keeps working with a restarted registry. */
-class ViaResolver implements NameRegistry {
-  constructor(private readonly registry: ServerTarget) {}
-
-  private table(): RegistryTable | undefined {
-    const proc = processFor(this.registry);
-    return proc !== undefined && !proc.isDead && proc.server instanceof RegistryServer ? (proc.state as RegistryTable) : undefined;
-  }
-
-  whereisName(key: unknown): Process | undefined {
-    return this.table()?.whereisName(key);
-  }
-
-  registerName(key: unknown, proc: Process): boolean {
-    const table = this.table();
-    if (table === undefined) throw noProc(this.registry);
-    return table.registerName(key, proc);
-  }
-
-  unregisterName(key: unknown, proc: Process): void {
-    this.table()?.unregisterName(key, proc);
-  }
-}
-
-function tableOf(reg: ServerTarget): RegistryTable {
-  return stateOfServer(reg, RegistryServer, 'Registry');
-}
-
-function running(fn: string): Process {
-  const proc = context.current;
-  if (proc === undefined) {
-    throw new GenServerError(
-      `Registry.${fn}() acts for the server whose handler is running, and none is (outside any server, or after an ` +
-        `await in a handler). Call it from @init or a handler, before its first await.`,
-    );
-  }
-  return proc;
+/** Options of `Registry.dispatch`. */
+export interface DispatchOptions {
+  /** Only entries whose value matches this pattern (see `Registry.match`). Default: all. */
+  pattern?: unknown;
+  /** Guards over the pattern's variables. Default none. */
+  guards?: readonly Guard[];
 }
 
 /**
@@ -202,10 +27,16 @@ function running(fn: string): Process {
  * ```
  */
 export class Registry {
+  /**
+   * Starts a registry. Options: `keys` (`'unique'` or `'duplicate'`, required), `name` (none),
+   * `partitions` (1), `listeners` (`[]`), `meta` (`{}`).
+   * `await Registry.start({ keys: 'duplicate', name: 'topics', listeners: ['audit'] })`.
+   */
   static start(options: RegistryOptions): Promise<ServerRef<RegistryServer>> {
     return startRegistry(options, false);
   }
 
+  /** `start`, linked to the running server. */
   static startLink(options: RegistryOptions): Promise<ServerRef<RegistryServer>> {
     return startRegistry(options, true);
   }
@@ -218,29 +49,43 @@ export class Registry {
 
   /**
    * A name that the registry resolves: usable wherever a name is (start, call, cast, stop, whereis…).
+   * A server started under it is registered with `value` (default undefined), as Elixir's
+   * `{:via, Registry, {reg, key, value}}`; a via name without the value still finds it.
    * `Registry.via<Room>(reg, key)` names a `Room`: calls through it are typed like a `ServerRef<Room>`.
    */
-  static via(reg: ServerTarget, key: unknown): ViaName;
-  static via<S extends GenServer>(reg: ServerTarget, key: unknown): ViaName<S>;
-  static via(reg: ServerTarget, key: unknown): ViaName {
+  static via(reg: ServerTarget, key: unknown, value?: unknown): ViaName;
+  static via<S extends GenServer>(reg: ServerTarget, key: unknown, value?: unknown): ViaName<S>;
+  static via(reg: ServerTarget, key: unknown, value?: unknown): ViaName {
     const table = tableOf(reg);
     if (table.keys !== 'unique') throw new ArgumentError('registry', reg, "a Registry with keys: 'unique' (via names need unique keys)");
-    return new ViaName(new ViaResolver(reg), key, describeServer(reg));
+    return new ViaName(new ViaResolver(reg, value), key, describeServer(reg));
   }
 
   /**
    * Registers the running server under `key` with `value` (default undefined), and links it to the
    * registry until its last key is unregistered, as in OTP: a registry crash takes it down. In a
    * duplicate registry, registering one key twice makes two entries. Throws `AlreadyRegisteredError`
-   * for a taken unique key. `Registry.register(topics, 'news', { since: Date.now() })`.
+   * for a taken unique key. Listeners get `@handleInfo('register')`.
+   * `Registry.register(topics, 'news', { since: Date.now() })`.
    */
   static register(reg: ServerTarget, key: unknown, value?: unknown): void {
     tableOf(reg).register(running('register'), key, value);
   }
 
-  /** Removes every entry of the running server under `key`; its last key unlinks it from the registry. */
+  /** Removes every entry of the running server under `key`; its last key unlinks it from the registry. Listeners get `@handleInfo('unregister')`. */
   static unregister(reg: ServerTarget, key: unknown): void {
     tableOf(reg).unregister(running('unregister'), key);
+  }
+
+  /**
+   * Removes the running server's entries under `key` whose value matches `pattern` and `guards`
+   * (see `match`). When that leaves it none under `key`, it is an `unregister` (listeners hear of it).
+   * `Registry.unregisterMatch(topics, 'news', { lang: 'fr' })`.
+   */
+  static unregisterMatch(reg: ServerTarget, key: unknown, pattern: unknown, guards: readonly Guard[] = []): void {
+    const table = tableOf(reg);
+    const proc = running('unregisterMatch');
+    table.unregisterWhere(proc, key, compileValueMatch(pattern, guards));
   }
 
   /** `[{ ref, value }]` for `key` (empty if none). */
@@ -248,56 +93,142 @@ export class Registry {
     return tableOf(reg).lookup(key) as RegistryEntry<V>[];
   }
 
-  /** The keys `server` is registered under; a duplicate key once per registration (`['hello', 'hello']`). */
-  static keys(reg: ServerTarget, server: ServerTarget): unknown[] {
-    const proc = processFor(server);
-    return proc === undefined ? [] : tableOf(reg).keysOf(proc);
+  /**
+   * The entries under `key` whose value matches `pattern`, and for which every guard holds (default
+   * none). Patterns: `Match._` matches anything, `Match.$(name)` binds, plain objects match objects
+   * that have at least those own fields, arrays match arrays of the same length, anything else must be
+   * equal (`===`, NaN equal to NaN). Throws `MatchSpecError` for a spec it cannot read.
+   *
+   * ```ts
+   * const { $ } = Match;
+   * Registry.match(reg, 'room', { kind: 'chat', size: $('n') }, [['>', $('n'), 10]]); // [{ ref, value }]
+   * ```
+   */
+  static match<V = unknown>(reg: ServerTarget, key: unknown, pattern: unknown, guards: readonly Guard[] = []): RegistryEntry<V>[] {
+    const table = tableOf(reg);
+    const test = compileValueMatch(pattern, guards);
+    const out: RegistryEntry<V>[] = [];
+    table.forEachUnder(key, (e) => {
+      if (test(e)) out.push({ ref: e.ref, value: e.value as V });
+    });
+    return out;
   }
 
-  /** Calls `fn` once with every entry under `key`; not at all when there are none. */
-  static dispatch<V = unknown>(reg: ServerTarget, key: unknown, fn: (entries: RegistryEntry<V>[]) => void): void {
-    const entries = tableOf(reg).lookup(key);
-    if (entries.length > 0) fn(entries as RegistryEntry<V>[]);
+  /** How many entries `match` would return, without building them. */
+  static countMatch(reg: ServerTarget, key: unknown, pattern: unknown, guards: readonly Guard[] = []): number {
+    const table = tableOf(reg);
+    const test = compileValueMatch(pattern, guards);
+    let n = 0;
+    table.forEachUnder(key, (e) => {
+      if (test(e)) n++;
+    });
+    return n;
+  }
+
+  /**
+   * Selects over every entry with match-spec clauses (Elixir's `select/2`): for each entry, the first
+   * clause whose patterns (over `key`, `ref`, `value`; omitted parts match anything) and guards hold
+   * gives its `result`, with variables filled in (default `Match.entry`, `{ key, ref, value }`).
+   *
+   * ```ts
+   * const { $, _ } = Match;
+   * Registry.select(reg, { match: { key: $('k'), value: { size: $('n') } }, guards: [['>', $('n'), 10]], result: $('k') });
+   * Registry.select(reg, [{ match: { key: 'a' }, result: 'first' }, { result: 'other' }]);
+   * ```
+   */
+  static select<R = unknown>(reg: ServerTarget, spec: SelectClause | readonly SelectClause[]): R[] {
+    const table = tableOf(reg);
+    const { select, keyHint } = compileSelect(spec);
+    const out: R[] = [];
+    const visit = (e: Parameters<typeof select>[0]) => {
+      const r = select(e);
+      if (r !== NO_RESULT) out.push(r as R);
+    };
+    if (keyHint !== undefined) table.forEachUnder(keyHint.key, visit);
+    else table.forEach(visit);
+    return out;
+  }
+
+  /** How many entries some clause of `spec` matches (their results are not built). */
+  static countSelect(reg: ServerTarget, spec: SelectClause | readonly SelectClause[]): number {
+    const table = tableOf(reg);
+    const { select, keyHint } = compileSelect(spec);
+    let n = 0;
+    const visit = (e: Parameters<typeof select>[0]) => {
+      if (select(e) !== NO_RESULT) n++;
+    };
+    if (keyHint !== undefined) table.forEachUnder(keyHint.key, visit);
+    else table.forEach(visit);
+    return n;
+  }
+
+  /** The keys `server` is registered under; a duplicate key once per registration (`['hello', 'hello']`). */
+  static keys(reg: ServerTarget, server: ServerTarget): unknown[] {
+    const table = tableOf(reg);
+    const proc = processFor(server);
+    return proc === undefined ? [] : table.keysOf(proc);
+  }
+
+  /** The values `server` registered under `key`, in order: `[]`, `[value]`, or several in a duplicate registry. */
+  static values<V = unknown>(reg: ServerTarget, key: unknown, server: ServerTarget): V[] {
+    const table = tableOf(reg);
+    const proc = processFor(server);
+    return proc === undefined ? [] : (table.valuesOf(proc, key) as V[]);
+  }
+
+  /**
+   * In a unique registry, replaces the running server's value under `key` by `fn(old)` and returns
+   * `[newValue, oldValue]`; `undefined` when the running server does not hold `key`. A duplicate
+   * registry throws `ArgumentError`, as in Elixir. `Registry.updateValue(reg, 'counter', (n: number) => n + 1)`.
+   */
+  static updateValue<V = unknown>(reg: ServerTarget, key: unknown, fn: (old: V) => V): [V, V] | undefined {
+    const table = tableOf(reg);
+    if (table.keys !== 'unique')
+      throw new ArgumentError('registry', reg, "a Registry with keys: 'unique' (updateValue is not supported for duplicate keys)");
+    if (typeof fn !== 'function') throw new ArgumentError('fn', fn, 'a function from the old value to the new one');
+    return table.updateValue(running('updateValue'), key, fn as (old: unknown) => unknown) as [V, V] | undefined;
+  }
+
+  /**
+   * Calls `fn` with the entries under `key`: once, or in a partitioned duplicate registry once per
+   * partition that has entries; not at all when there are none. `options.pattern` and `guards` keep
+   * only the entries that match (see `match`). It runs in the caller: the registrants take part only
+   * if `fn` sends them something.
+   */
+  static dispatch<V = unknown>(
+    reg: ServerTarget,
+    key: unknown,
+    fn: (entries: RegistryEntry<V>[]) => void,
+    options?: DispatchOptions,
+  ): void {
+    const table = tableOf(reg);
+    const test =
+      options?.pattern === undefined && options?.guards === undefined
+        ? undefined
+        : compileValueMatch(options.pattern ?? Match._, options.guards ?? []);
+    for (const group of table.groups(key)) {
+      const entries = test === undefined ? group : group.filter((e) => test({ key, ref: e.ref, value: e.value }));
+      if (entries.length > 0) fn(entries as RegistryEntry<V>[]);
+    }
   }
 
   /** How many entries the registry holds. */
   static count(reg: ServerTarget): number {
     return tableOf(reg).count();
   }
-}
 
-function startRegistry(options: unknown, linked: boolean): Promise<ServerRef<RegistryServer>> {
-  try {
-    const o = checkOptionKeys(options, ['keys', 'name'], "{ keys: 'unique' }");
-    if (o.keys !== 'unique' && o.keys !== 'duplicate') throw new ArgumentError('options.keys', o.keys, "'unique' or 'duplicate'");
-    const startOptions = o.name === undefined ? undefined : { name: o.name as Name };
-    return startServer(RegistryServer, GenServer, o.keys, startOptions, linked) as Promise<ServerRef<RegistryServer>>;
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/** The server behind a Registry ref (internal: use the `Registry` functions). */
-export class RegistryServer extends GenServer<RegistryTable> {
-  @init
-  setup(keys: RegistryKeys): RegistryTable {
-    // Registrants are linked to it: their exits must not take it down (its parent's still does).
-    this.trapExits(true);
-    const table = new RegistryTable(keys, this.self[PROC]);
-    // However the registry exits (even killed, without terminate), its entries go with it.
-    this.self[PROC].onExit(() => table.clear());
-    return table;
+  /** The registry's metadata under `key` (a string or symbol), or `undefined`. */
+  static meta<V = unknown>(reg: ServerTarget, key: string | symbol): V | undefined {
+    return tableOf(reg).meta.get(checkMetaKey(key)) as V | undefined;
   }
 
-  /**
-   * A registrant exited: its exit hook has already removed its entries. A signal sent outside any
-   * server (`GenServer.exit(reg, 'shutdown')`) stops it, as it does a supervisor; one from another
-   * server is ignored, as OTP's registry (a supervisor) does.
-   */
-  @handleInfo('EXIT')
-  linkedExit({ from, reason }: ExitMessage, table: RegistryTable) {
-    return from === undefined ? stop(reason, table) : noreply(table);
+  /** Stores metadata under `key`; from anywhere, not only from a server. */
+  static putMeta(reg: ServerTarget, key: string | symbol, value: unknown): void {
+    tableOf(reg).meta.set(checkMetaKey(key), value);
+  }
+
+  /** Deletes the metadata under `key`. */
+  static deleteMeta(reg: ServerTarget, key: string | symbol): void {
+    tableOf(reg).meta.delete(checkMetaKey(key));
   }
 }
-
-Object.defineProperty(RegistryServer, 'name', { value: 'Registry' });
