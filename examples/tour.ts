@@ -13,6 +13,7 @@ import { main as tooManyMessages } from './too_many_messages';
 import { main as chat } from './chat/app';
 import { main as threads } from './threads/app';
 import { main as wordCounts } from './word_counts';
+import { main as pubsub } from './pubsub';
 
 /** Each example: its file, what it shows, and its `main`. */
 export const examples: ReadonlyArray<readonly [file: string, title: string, main: () => Promise<void>]> = [
@@ -28,6 +29,7 @@ export const examples: ReadonlyArray<readonly [file: string, title: string, main
   ['counter_singleton.ts', '@singleton', counterSingleton],
   ['chat/app.ts', 'a supervision tree: a Registry of rooms, a DynamicSupervisor of Room servers, a Presence tracker', chat],
   ['threads/app.ts', 'beyond one thread: CPU-heavy servers on worker threads behind a PartitionSupervisor', threads],
+  ['pubsub.ts', 'Registry as a local pub/sub: dispatch to the subscribers of a topic, filtered by a match spec', pubsub],
   ['word_counts.ts', 'Agent, Task.asyncStream and TaskSupervisor under a module-based supervisor', wordCounts],
   ['too_many_messages.ts', 'bonus: what happens when a GenServer gets too many messages', tooManyMessages],
 ];

@@ -95,6 +95,13 @@ const expected: Record<string, string[]> = {
     'a second CounterSingleton.startLink([]) rejects with AlreadyStartedError',
     'await GenServer.stop(CounterSingleton); GenServer.isAlive(CounterSingleton) → false',
   ],
+  'pubsub.ts': [
+    'subscribers of news: alice, bob',
+    'alice got: hello | goal | minor alert | major alert',
+    'bob got: hello | major alert',
+    'after bob was killed, subscribers of news: 1',
+    "alice's topics: news, sports",
+  ],
   'word_counts.ts': [
     'children: Agent, crawlers',
     '/home: 5 words',
