@@ -251,6 +251,100 @@ for (const partitions of [1, 8]) {
   });
 }
 
+describe('Match specs: the guard operators', () => {
+  const track = trackServers();
+
+  it('evaluates every operator of the README table as documented', async () => {
+    const reg = track(await Registry.start({ keys: 'unique' }));
+    const m = track(await Member.start());
+    await inside(m, () =>
+      Registry.register(reg, 'k', { n: 7, big: 10n, s: 'hello', list: [1, 2, 3], obj: { a: 1, b: 2 }, nil: null, ref: m }),
+    );
+    const holds = (guard: Guard) =>
+      Registry.countSelect(reg, {
+        match: { value: { n: $('n'), big: $('big'), s: $('s'), list: $('list'), obj: $('obj'), nil: $('nil'), ref: $('ref') } },
+        guards: [guard],
+      }) === 1;
+    const n = $('n');
+    const yes: Guard[] = [
+      ['===', n, 7],
+      ['!==', n, 8],
+      ['<', n, 8],
+      ['<=', n, 7],
+      ['>', n, 6],
+      ['>=', n, 7],
+      ['<', $('s'), 'world'],
+      ['>', $('big'), 9n],
+      ['and', ['>', n, 1], ['<', n, 9], true],
+      ['or', ['>', n, 100], ['===', n, 7]],
+      ['not', ['===', n, 8]],
+      ['===', ['+', n, 1], 8],
+      ['===', ['-', n, 1], 6],
+      ['===', ['*', n, 2], 14],
+      ['===', ['/', n, 2], 3.5],
+      ['===', ['%', n, 4], 3],
+      ['===', ['abs', ['-', 0, n]], 7],
+      ['===', ['+', $('big'), 1n], 11n],
+      ['isNumber', n],
+      ['isInteger', n],
+      ['isInteger', $('big')],
+      ['isString', $('s')],
+      ['isBoolean', ['>', n, 1]],
+      ['isBigInt', $('big')],
+      ['isArray', $('list')],
+      ['isObject', $('obj')],
+      ['isNull', $('nil')],
+      ['isUndefined', Match.const(undefined)],
+      ['isRef', $('ref')],
+      ['===', ['length', $('list')], 3],
+      ['===', ['length', $('s')], 5],
+      ['===', ['size', $('obj')], 2],
+      ['===', ['get', $('obj'), 'b'], 2],
+      ['===', ['get', $('list'), 0], 1],
+      ['has', $('obj'), 'a'],
+      ['in', n, Match.const([5, 7])],
+      ['startsWith', $('s'), 'he'],
+      ['endsWith', $('s'), 'lo'],
+      true,
+    ];
+    const no: Guard[] = [
+      ['<', n, 'z'],
+      ['+', n, 1],
+      ['===', ['+', n, 1n], 8],
+      ['not', n],
+      ['and', n, true],
+      ['isString', n],
+      ['isObject', $('list')],
+      ['isRef', $('obj')],
+      ['has', $('obj'), 'c'],
+      ['in', n, Match.const([5, 6])],
+      ['startsWith', n, '7'],
+      ['isUndefined', ['get', Match.entry, 'nothing']],
+      ['===', ['/', $('big'), 0n], 0n],
+      false,
+    ];
+    expect(
+      yes.filter((g) => !holds(g)),
+      'guards that should hold',
+    ).to.deep.equal([]);
+    expect(
+      no.filter((g) => holds(g)),
+      'guards that should not hold',
+    ).to.deep.equal([]);
+  });
+
+  it('Match.const in a pattern means exactly that value, even an object or an array', async () => {
+    const reg = track(await Registry.start({ keys: 'duplicate' }));
+    const m = track(await Member.start());
+    const shared = { a: 1 };
+    await inside(m, () => Registry.register(reg, 'k', shared));
+    await inside(m, () => Registry.register(reg, 'k', { a: 1 }));
+    expect(Registry.countMatch(reg, 'k', { a: 1 })).to.equal(2);
+    expect(Registry.countMatch(reg, 'k', Match.const(shared))).to.equal(1);
+    expect(Registry.countMatch(reg, 'k', shared), 'a plain object is a pattern').to.equal(2);
+  });
+});
+
 describe('Match specs: errors', () => {
   const track = trackServers();
 
