@@ -65,6 +65,11 @@ export class Echo extends GenServer<{ n: number; seen: unknown[] }> {
     return noreply(s);
   }
 
+  /** Keeps whatever it is sent (a `from` that it never answers, say), so the sender's side holds it. */
+  @handleCast('keep') keep(value: unknown, s: { n: number; seen: unknown[] }) {
+    return noreply({ n: s.n + 1, seen: s.seen.length < 10 ? [...s.seen, value] : s.seen });
+  }
+
   @handleCast('replyTo') replyTo(from: From, s: { n: number; seen: unknown[] }) {
     GenServer.reply(from, `answered by ${this.self.node}`);
     return noreply(s);
