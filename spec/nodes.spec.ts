@@ -527,7 +527,7 @@ describe('Nodes: servers on worker threads', function () {
     });
   });
 
-  describe("the table of local calls whose `from` crossed to another node", () => {
+  describe('the table of local calls whose `from` crossed to another node', () => {
     it('lets go of calls answered here, so a `from` shown to another node and never answered there does not leak', async () => {
       const keeper = track(await Echo.start(0, { node: w1 }));
       const forwarder = track(await Forwarder.start(keeper));
