@@ -319,6 +319,18 @@ describe('Nodes: servers on worker threads', function () {
       expect(seen[1][0]).to.equal('info');
     });
 
+    it('from a server on one thread to a server on another (routed through main) arrive in the order they were sent', async () => {
+      const sender = track(await Echo.start(0, { node: w1 }));
+      const receiver = track(await Echo.start(0, { node: w2 }));
+      GenServer.cast(sender, 'sendMany', [receiver, 300]);
+      const seen = await eventually(
+        () => GenServer.call(receiver, 'seen') as Promise<[string, number][]>,
+        (s) => s.length >= 300,
+      );
+      expect(seen.map(([, k]) => k)).to.deep.equal(Array.from({ length: 300 }, (_, i) => i + 1));
+      expect(seen.slice(0, 2).map(([kind]) => kind)).to.deep.equal(['cast', 'info']);
+    });
+
     it('to a dead remote ref or a down node are dropped without error', async () => {
       const ref = await Echo.start(0, { node: w1 });
       await GenServer.stop(ref);

@@ -143,6 +143,15 @@ export class Echo extends GenServer<{ n: number; seen: unknown[] }> {
     return noreply(s);
   }
 
+  /** Casts and sends `add` 1..n to `ref`, alternating, from this server. */
+  @handleCast('sendMany') sendMany([ref, n]: [ServerRef, number], s: { n: number; seen: unknown[] }) {
+    for (let i = 1; i <= n; i++) {
+      if (i % 2) GenServer.cast(ref, 'add', i);
+      else GenServer.send(ref, 'add', i);
+    }
+    return noreply(s);
+  }
+
   @handleInfo('add') infoAdd(k: number, s: { n: number; seen: unknown[] }) {
     return noreply({ ...s, n: s.n + k, seen: [...s.seen, ['info', k]] });
   }
