@@ -9,6 +9,7 @@ import { idleHeap } from './idle_heap';
 import { observerOpen } from './observer_open';
 import { queuedCasts } from './queued_casts';
 import { registryExits } from './registry_exits';
+import { registryPartitions } from './registry_partitions';
 import { sequentialCalls } from './sequential_calls';
 import { startStop } from './start_stop';
 import { threadCalls, threadCalls64, threadCasts, threadScaling } from './threads';
@@ -30,6 +31,7 @@ export const workloads: readonly Workload[] = [
   threadCasts,
   threadScaling,
   registryExits,
+  registryPartitions,
   codec,
   cluster,
   observerOpen,

@@ -2,6 +2,7 @@ import { childIdFor } from '../behaviours/child_spec';
 import { processFor, type ServerTarget } from '../behaviours/client';
 import type { GenServer } from '../behaviours/gen_server';
 import { ArgumentError, describeServer } from '../errors';
+import { context } from '../process/context';
 import { ViaName } from '../process/names';
 import type { ServerRef } from '../process/ref';
 import { compileSelect, compileValueMatch, Match, NO_RESULT, type Guard, type SelectClause } from './match_spec';
@@ -209,6 +210,24 @@ export class Registry {
     for (const group of table.groups(key)) {
       const entries = test === undefined ? group : group.filter((e) => test({ key, ref: e.ref, value: e.value }));
       if (entries.length > 0) fn(entries as RegistryEntry<V>[]);
+    }
+  }
+
+  /**
+   * Runs `fn` under `lockKey` (a namespace apart from the keys): only one function per lock key runs
+   * at a time, in the order they asked, and the next starts when the previous one's promise settles.
+   * Resolves to what `fn` returns, rejects with what it throws. An uncontended `fn` runs at once, still
+   * inside the calling handler. As in Elixir, a lock held by a server is released if that server
+   * exits, and a waiting server that exits is skipped; waiters reject with `NoProcError` if the
+   * registry stops. `await Registry.lock(reg, 'invoice:7', async () => write(await read()))`.
+   */
+  static lock<T>(reg: ServerTarget, lockKey: unknown, fn: () => T | PromiseLike<T>): Promise<Awaited<T>> {
+    try {
+      const table = tableOf(reg);
+      if (typeof fn !== 'function') throw new ArgumentError('fn', fn, 'a function to run under the lock');
+      return table.locks.lock(lockKey, context.current, fn);
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 

@@ -4,6 +4,7 @@ import { link, unlink } from '../process/links';
 import type { NameRegistry } from '../process/names';
 import type { Process } from '../process/process';
 import type { ServerRef } from '../process/ref';
+import { Locks } from './lock';
 import type { MatchedEntry } from './match_spec';
 
 export type RegistryKeys = 'unique' | 'duplicate';
@@ -100,6 +101,7 @@ export class RegistryTable implements NameRegistry {
   private readonly byProc = new Map<Process, Owned>();
   private size = 0;
   readonly meta = new Map<unknown, unknown>();
+  readonly locks = new Locks();
 
   constructor(
     readonly keys: RegistryKeys,
@@ -126,8 +128,13 @@ export class RegistryTable implements NameRegistry {
   private partsFor(key: unknown): readonly Partition[] {
     const n = this.parts.length;
     if (n === 1 || this.keys !== 'unique') return this.parts;
-    return [this.parts[keyHash(key) % n]];
+    const one = this.single;
+    one[0] = this.parts[keyHash(key) % n];
+    return one;
   }
+
+  /** Reused by `partsFor`: callers iterate it at once and never keep it. */
+  private readonly single: Partition[] = [new Map()];
 
   register(proc: Process, key: unknown, value: unknown): void {
     const part = this.partFor(proc, key);
@@ -278,6 +285,7 @@ export class RegistryTable implements NameRegistry {
     this.byProc.clear();
     for (const part of this.parts) part.clear();
     this.size = 0;
+    this.locks.clear(this.registry.ref);
   }
 
   private notify(tag: 'register' | 'unregister', event: RegistryRegisterEvent | RegistryUnregisterEvent): void {
