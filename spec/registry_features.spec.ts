@@ -243,6 +243,29 @@ describe('Registry listeners', () => {
   });
 });
 
+describe('Registry keys', () => {
+  const track = trackServers();
+
+  it('compares keys as a Map does: primitives by value, objects by identity, Match markers literally', async () => {
+    const reg = track(await Registry.start({ keys: 'duplicate', partitions: 4 }));
+    const m = track(await Member.start());
+    const tupleKey = ['_', 'topic'];
+    const mapKey = { b: 'b' };
+    await inside(m, () => Registry.register(reg, tupleKey, 'tuple'));
+    await inside(m, () => Registry.register(reg, mapKey, 'map'));
+    await inside(m, () => Registry.register(reg, 1.0, 'one'));
+    await inside(m, () => Registry.register(reg, Match._, 'wildcard'));
+    expect(Registry.lookup(reg, tupleKey)).to.deep.equal([{ ref: m, value: 'tuple' }]);
+    expect(Registry.lookup(reg, ['_', 'topic']), 'an equal array is another key').to.deep.equal([]);
+    expect(Registry.match(reg, mapKey, Match._)).to.deep.equal([{ ref: m, value: 'map' }]);
+    expect(Registry.countMatch(reg, { b: 'b' }, Match._)).to.equal(0);
+    expect(Registry.lookup(reg, 1)).to.deep.equal([{ ref: m, value: 'one' }]);
+    expect(Registry.lookup(reg, Match._)).to.deep.equal([{ ref: m, value: 'wildcard' }]);
+    await inside(m, () => Registry.unregister(reg, tupleKey));
+    expect(Registry.keys(reg, m)).to.have.length(3);
+  });
+});
+
 describe('Registry.via() with a value', () => {
   const track = trackServers();
 
