@@ -444,6 +444,8 @@ describe('Match specs: errors', () => {
     expect(Registry.match(reg, 'k', { a: $('a') }, [['>', $('a'), 0]])).to.have.length(1);
     expect(Registry.countSelect(reg, { match: { value: $('v') }, guards: [['===', ['get', $('v'), 'a'], 1]] })).to.equal(1);
     expect(Registry.countSelect(reg, { match: { value: $('v') }, guards: [['has', $('v'), 'a']] })).to.equal(2);
+    expect(Registry.countSelect(reg, { match: { value: $('v') }, guards: [['or', ['isRef', $('v')], ['in', 1, $('v')]]] })).to.equal(0);
+    expect(Registry.countSelect(reg, { match: { value: $('v') }, guards: [['===', ['size', $('v')], 1]] })).to.equal(3);
     expect(ran).to.equal(0);
   });
 

@@ -347,7 +347,16 @@ const OPERATORS = new Map<string, Operator>([
   ['isObject', typeTest((x) => x !== null && typeof x === 'object' && !isArray(x))],
   ['isNull', typeTest((x) => x === null)],
   ['isUndefined', typeTest((x) => x === undefined)],
-  ['isRef', typeTest((x) => x instanceof ServerRef)],
+  [
+    'isRef',
+    typeTest((x) => {
+      try {
+        return x instanceof ServerRef;
+      } catch {
+        return false; // a revoked Proxy
+      }
+    }),
+  ],
   [
     'length',
     {
@@ -399,7 +408,8 @@ const OPERATORS = new Map<string, Operator>([
       arity: [2, 2],
       apply: ([x, list]) => {
         if (!isArray(list)) return FAIL;
-        const n = readOwn(list, 'length') as number;
+        const n = readOwn(list, 'length');
+        if (typeof n !== 'number') return FAIL;
         for (let i = 0; i < n; i++) if (sameValueZero(readOwn(list, String(i)), x)) return true;
         return false;
       },
