@@ -83,7 +83,9 @@ export class ClusterSingletonServer extends GenServer<ManagerState> {
   async race(_: unknown, state: ManagerState) {
     if (state.child !== undefined || state.watching !== undefined) return noreply(state);
     const { config } = state;
-    if (config.placement !== undefined && !safePlacement(config)) {
+    // Not in a cluster (yet, or any more: the node is leaving): nothing to race for until it is.
+    const connect = require('./nats/connect') as typeof import('./nats/connect');
+    if (connect.natsTransport() === undefined || (config.placement !== undefined && !safePlacement(config))) {
       this.sendAfter('race', undefined, config.retryMs);
       return noreply(state);
     }
