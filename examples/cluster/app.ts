@@ -92,7 +92,7 @@ export async function main(): Promise<void> {
   try {
     await Node.connect({ name: 'driver', servers: url.split(','), ...CLUSTER_KNOBS });
     const started = await Promise.all(['chat-1', 'chat-2', 'chat-3'].map((n) => startChatProcess(n, url)));
-    started.forEach((child, i) => nodes.set(`chat-${i + 1}`, child));
+    for (const [i, child] of started.entries()) nodes.set(`chat-${i + 1}`, child);
     await until('three chat nodes', () => ['chat-1', 'chat-2', 'chat-3'].every((n) => Node.list().includes(n)));
     console.log(`nodes: ${Node.list().sort().join(', ')}`);
     const home = (await GenServer.call(DIRECTORY, 'node')) as string;
