@@ -97,8 +97,12 @@ export class ClusterSingletonServer extends GenServer<ManagerState> {
       return noreply({ ...state, child: ref, lost: false });
     } catch (error) {
       if (error instanceof AlreadyStartedError && error.ref instanceof ServerRef) {
-        // Held elsewhere: watch the holder, and race again when it goes.
-        return noreply({ ...state, watching: this.monitor(error.ref) });
+        // Held elsewhere: watch the holder, and race again when it goes. A holder already known
+        // dead (its node down, its entry not deleted yet) is waited out, not watched: its monitor
+        // would fire at once, again and again, until the entry goes.
+        if (client.isAlive(error.ref)) return noreply({ ...state, watching: this.monitor(error.ref) });
+        this.sendAfter('race', undefined, config.retryMs);
+        return noreply(state);
       }
       logger().warn(`genserver-ts: the cluster singleton '${config.name}' did not start on ${self.name}: ${(error as Error).message}`, {
         name: config.name,

@@ -61,6 +61,16 @@ class Watcher extends GenServer<{ downs: unknown[] }> {
     const monitor: MonitorRef = this.monitor(target);
     return reply(monitor !== undefined, state);
   }
+  @handleCall('link')
+  linkTo(target: { global: string }, state: { downs: unknown[] }) {
+    this.trapExits(true);
+    this.link(target);
+    return reply(true, state);
+  }
+  @handleInfo('EXIT')
+  exited({ reason }: { reason: unknown }, state: { downs: unknown[] }) {
+    return noreply({ downs: [...state.downs, `EXIT ${String(reason)}`] });
+  }
   @handleCall('downs')
   downs(_: unknown, state: { downs: unknown[] }) {
     return reply(state.downs, state);
@@ -232,25 +242,29 @@ describe('global names (Node.global, { global } targets)', function () {
     await other.kill();
   });
 
-  it('awaits, monitors and exits a server by { global } name', async () => {
+  it('awaits, monitors, links to and exits a server by { global } name', async () => {
     const holder = await startNode('global_node.ts', env('m', { RACE_NAME: 'room:m' }));
     await until('m won', () => holder.output.includes('won'));
     await until('copy has room:m', () => GenServer.whereis({ global: 'room:m' }) !== undefined, 5000);
     const watcher = await Watcher.start();
     try {
       expect(await GenServer.call(watcher, 'watch', { global: 'room:m' })).to.equal(true);
+      expect(await GenServer.call(watcher, 'link', { global: 'room:m' })).to.equal(true);
       const exited = GenServer.awaitExit({ global: 'room:m' });
       // a monitor reaches the other node before the exit does: both travel the same way, in order
       await new Promise((resolve) => setTimeout(resolve, 200));
       GenServer.exit({ global: 'room:m' }, 'kill');
       expect(await exited).to.equal('killed');
-      await until('DOWN', async () => ((await GenServer.call(watcher, 'downs')) as unknown[]).length === 1, 5000);
-      expect(await GenServer.call(watcher, 'downs')).to.deep.equal(['killed']);
+      await until('DOWN and EXIT', async () => ((await GenServer.call(watcher, 'downs')) as unknown[]).length === 2, 5000);
+      expect(await GenServer.call(watcher, 'downs')).to.have.members(['killed', 'EXIT killed']);
       await until('room:m freed', () => GenServer.whereis({ global: 'room:m' }) === undefined, 5000);
       // a name nobody holds: DOWN 'noproc' at once, awaitExit rejects with NoProcError
       await GenServer.call(watcher, 'watch', { global: 'room:m' });
-      await until('noproc', async () => ((await GenServer.call(watcher, 'downs')) as unknown[]).length === 2, 5000);
-      expect(((await GenServer.call(watcher, 'downs')) as unknown[])[1]).to.equal('noproc');
+      await until('noproc', async () => ((await GenServer.call(watcher, 'downs')) as unknown[]).length === 3, 5000);
+      expect(((await GenServer.call(watcher, 'downs')) as unknown[])[2]).to.equal('noproc');
+      await GenServer.call(watcher, 'link', { global: 'room:m' });
+      await until('EXIT noproc', async () => ((await GenServer.call(watcher, 'downs')) as unknown[]).length === 4, 5000);
+      expect(((await GenServer.call(watcher, 'downs')) as unknown[])[3]).to.equal('EXIT noproc');
       expect(await failure(GenServer.awaitExit({ global: 'room:m' }))).to.be.instanceOf(NoProcError);
     } finally {
       await GenServer.stop(watcher);
