@@ -182,6 +182,14 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
    */
   static replaceState: typeof sys.replaceState = sys.replaceState;
 
+  /**
+   * The server's status (OTP's `:sys.get_status`), read between two messages like `getState`:
+   * `{ ref, className, name, status, parent, state, messages, mailboxLength, handled, trapExits,
+   * tracing, formatted }`, its state and first 100 queued messages as the class's `@formatStatus`
+   * shows them. Default timeout 5000 ms; rejects like `getState`. Works for a server on another node.
+   */
+  static getStatus: typeof sys.getStatus = sys.getStatus;
+
   /** A synchronous snapshot: name, status, mailbox length, links, monitors, counters. Never waits. */
   static info: (server: client.ServerTarget) => sys.ServerInfo = sys.info;
 
