@@ -22,7 +22,15 @@ export { setLogger, consoleLogger, type Logger } from './logger';
 export { Supervisor, type SupervisorOptions, type Strategy, type ChildInfo, type ChildCounts } from './behaviours/supervisor';
 export { DynamicSupervisor, type DynamicSupervisorOptions } from './behaviours/dynamic_supervisor';
 export { Agent, type AgentTarget } from './behaviours/agent';
-export { RequestId, type RequestResponse, type MultiCallResult } from './behaviours/requests';
+export {
+  RequestId,
+  RequestIdCollection,
+  type RequestResponse,
+  type MultiCallResult,
+  type CollectedResponse,
+  type CollectOptions,
+  type NoResponse,
+} from './behaviours/requests';
 export { Task, type TaskResult, type TaskFn, type AsyncStreamOptions } from './behaviours/task';
 export { TaskSupervisor, type TaskChildOptions } from './behaviours/task_supervisor';
 export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry/registry';
