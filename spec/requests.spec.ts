@@ -179,7 +179,7 @@ describe('RequestIdCollection (OTP reqids) and collecting from it', () => {
     const servers = await gated(3);
     const gates = servers.map(() => gate<string>());
     const ids = new RequestIdCollection<number>();
-    servers.forEach((s, i) => ids.add(GenServer.sendRequest(s, 'await', gates[i]!.promise), i));
+    for (const [i, s] of servers.entries()) ids.add(GenServer.sendRequest(s, 'await', gates[i]!.promise), i);
     const order: number[] = [];
     const collecting = (async () => {
       for (let i = 0; i < 3; i++) {
