@@ -346,6 +346,18 @@ describe('@formatStatus and GenServer.getStatus()', () => {
       }).to.throw(DecoratorError, /a second @formatStatus/);
     });
 
+    it('rejects a static method while the class is being defined', () => {
+      expect(() => {
+        class OnStatic extends GenServer<number> {
+          @formatStatus
+          static redact(status: Status<number>) {
+            return { state: status.state };
+          }
+        }
+        return OnStatic;
+      }).to.throw(DecoratorError, /static/);
+    });
+
     it('rejects arguments: it is written @formatStatus on a method', () => {
       expect(() => (formatStatus as unknown as (x: unknown) => unknown)('state')).to.throw(DecoratorError, /takes no arguments/);
     });
