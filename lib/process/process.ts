@@ -1,4 +1,4 @@
-import { BadReturnError, UnknownMessageError, describeReason, safeInspect } from '../errors';
+import { BadReturnError, UnknownMessageError } from '../errors';
 import { logger } from '../logger';
 import type { Handler, Router } from '../metadata';
 import { Return, type ReturnOptions } from '../returns';
@@ -6,6 +6,7 @@ import { context, runTracked, tracked, tracksAwait, type Invocation } from './co
 import type { MonitorRef } from './links';
 import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
 import { Delay } from './delay';
+import { formatStatus, statusMessage, statusOf, traceIn, traceReply, traceState } from './format_status';
 import { die, shutdown } from './exit';
 import { startProcess } from './init';
 import type { Name } from './names';
@@ -17,8 +18,6 @@ import { DEAD, RUNNING, STARTING, STATUS_NAMES, TERMINATING, isThenable, type St
 
 /** Messages one process handles in a row before the others on the run queue get a turn. */
 const RUN_BUDGET = 1024;
-
-const show = (x: unknown): string => safeInspect(x);
 
 /** `x instanceof Return`, false (not a throw) for a value whose prototype cannot be read (a revoked Proxy). */
 function isReturn(x: unknown): x is Return {
@@ -263,6 +262,7 @@ export class Process implements Runnable {
   private system(msg: Message): void {
     const request = msg as CallMessage;
     if (msg.tag === 'getState') return settle(request, this.state);
+    if (msg.tag === 'getStatus') return settle(request, statusOf(this));
     try {
       const next = (msg.payload as (state: unknown) => unknown)(this.state);
       this.state = next;
@@ -291,7 +291,7 @@ export class Process implements Runnable {
       last.tag = msg.tag;
       last.handler = handler;
     }
-    if (this.tracing) this.trace(`in: ${KIND_NAMES[kind]} '${msg.tag}' ${show(msg.payload)}`);
+    if (this.tracing) this.trace(traceIn(this, msg));
     if (handler === undefined) return this.unknown(msg);
     this.lastMessage = msg;
     const previous = context.current;
@@ -359,12 +359,12 @@ export class Process implements Runnable {
       case 'reply':
         if (msg.kind !== CALL) return this.badReturn(result, msg, handler);
         this.state = result.state;
-        if (this.tracing) this.trace(`out: reply ${show(result.value)}, state ${show(result.state)}`);
+        if (this.tracing) this.trace(traceReply(this, msg.tag, result.value, result.state, false));
         settle(msg as CallMessage, result.value);
         break;
       case 'noreply':
         this.state = result.state;
-        if (this.tracing) this.trace(`noreply, state ${show(result.state)}`);
+        if (this.tracing) this.trace(traceState(this, result.state));
         if (msg.kind === CALL && (msg as CallMessage).resolve !== undefined) {
           (msg as CallMessage).owner = this;
           (this.pending ??= new Set()).add(msg as CallMessage);
@@ -372,7 +372,7 @@ export class Process implements Runnable {
         break;
       case 'stop':
         this.state = result.state;
-        if (this.tracing) this.trace(`stop ${describeReason(result.reason)}, state ${show(result.state)}`);
+        if (this.tracing) this.trace(traceState(this, result.state, { reason: result.reason }));
         // A call stopped without a reply value: its caller is told the server exited (ServerExitError).
         if (msg.kind === CALL && result.hasReply) this.shutdown(result.reason, msg as CallMessage, result.value);
         else this.shutdown(result.reason, undefined, undefined, msg);
@@ -440,7 +440,14 @@ export class Process implements Runnable {
     const kind = KIND_NAMES[msg.kind];
     logger().warn(
       `${this.ref} (${this.className}) dropped the ${kind} '${msg.tag}': it has no @handle${kind === 'cast' ? 'Cast' : 'Info'}('${msg.tag}').`,
-      { server: this.ref, kind, tag: msg.tag, payload: msg.payload },
+      // The payload as `@formatStatus` shows it: a log line is a view like any other.
+      {
+        server: this.ref,
+        kind,
+        tag: msg.tag,
+        payload: (formatStatus(this, { state: this.state, message: statusMessage(msg) }).message as { payload?: unknown } | undefined)
+          ?.payload,
+      },
     );
   }
 
@@ -453,7 +460,7 @@ export class Process implements Runnable {
   /** Deferred reply from `GenServer.reply(from, value)`. */
   replyTo(msg: CallMessage, value: unknown): void {
     this.pending?.delete(msg);
-    if (this.tracing) this.trace(`out: deferred reply ${show(value)}`);
+    if (this.tracing) this.trace(traceReply(this, msg.tag, value, this.state, true));
     settle(msg, value);
   }
 
