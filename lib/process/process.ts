@@ -229,15 +229,30 @@ export class Process implements Runnable {
   private drain(): void {
     let budget = RUN_BUDGET;
     while (!this.busy && this.status !== DEAD) {
-      let msg: Message | undefined;
       if (this.continuation !== undefined) {
-        msg = this.continuation;
+        const msg = this.continuation;
         this.continuation = undefined;
         this.handle(msg);
       } else if (this.control !== undefined && this.control.length > 0) {
         this.handleControl(this.control.shift()!);
-      } else if (this.status === RUNNING && this.user !== undefined && (msg = this.user.shift()) !== undefined) {
-        this.handle(msg);
+      } else if (this.status === RUNNING && this.user !== undefined && this.user.length > 0) {
+        // The common case: only user messages. A tight loop over the lane until something else
+        // needs a look (a continuation, a control message, an async handler, an exit).
+        const user = this.user;
+        do {
+          this.handle(user.shift()!);
+          if (tick() || --budget === 0) {
+            this.reschedule();
+            return;
+          }
+        } while (
+          user.length > 0 &&
+          !this.busy &&
+          this.status === RUNNING &&
+          this.continuation === undefined &&
+          (this.control === undefined || this.control.length === 0)
+        );
+        continue;
       } else {
         return;
       }
@@ -312,21 +327,27 @@ export class Process implements Runnable {
     // then die() has already told the caller, and the result is moot.
     if (this.status === DEAD) return;
     if (isReturn(result)) return this.apply(result, msg, handler);
-    if (isThenable(result)) {
-      this.busy = true;
-      try {
-        result.then(
-          (value) => this.resume(value, msg, handler),
-          (error: unknown) => this.resumeCrash(error, msg),
-        );
-      } catch (error) {
-        // A thenable whose then throws: a crash like any other.
-        this.busy = false;
-        this.crash(error, msg);
-      }
-      return;
-    }
+    if (isThenable(result)) return this.await(result, msg, handler);
     this.badReturn(result, msg, handler);
+  }
+
+  /**
+   * An async handler's result: the server is busy until it settles. Apart from `handle`, so that the
+   * closures below (and the context they capture) are created only for async handlers, not on every
+   * synchronous message.
+   */
+  private await(result: PromiseLike<unknown>, msg: Message, handler: Handler): void {
+    this.busy = true;
+    try {
+      result.then(
+        (value) => this.resume(value, msg, handler),
+        (error: unknown) => this.resumeCrash(error, msg),
+      );
+    } catch (error) {
+      // A thenable whose then throws: a crash like any other.
+      this.busy = false;
+      this.crash(error, msg);
+    }
   }
 
   private resume(result: unknown, msg: Message, handler: Handler): void {
