@@ -116,7 +116,7 @@ export function die(proc: Process, reason: unknown): void {
   const handling = proc.lastMessage;
   if (handling !== undefined && handling.kind === CALL) reject(handling as CallMessage, new ServerExitError(handling.target, reason));
   if (proc.user) {
-    for (const msg of proc.user.drain()) if (msg.kind === CALL) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
+    for (const msg of proc.user.takeMessages()) if (msg.kind === CALL) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
     proc.user = undefined;
   }
   if (proc.control) {

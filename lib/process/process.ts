@@ -9,6 +9,7 @@ import { Delay } from './delay';
 import { die, shutdown } from './exit';
 import { startProcess } from './init';
 import type { Name } from './names';
+import { Mailbox } from './mailbox';
 import { Queue } from './queue';
 import { ServerRef } from './ref';
 import { schedule, tick, type Runnable } from './scheduler';
@@ -19,6 +20,8 @@ import { DEAD, RUNNING, STARTING, STATUS_NAMES, TERMINATING, isThenable, type St
 const RUN_BUDGET = 1024;
 
 const show = (x: unknown): string => safeInspect(x);
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** `x instanceof Return`, false (not a throw) for a value whose prototype cannot be read (a revoked Proxy). */
 function isReturn(x: unknown): x is Return {
@@ -62,7 +65,9 @@ export class Process implements Runnable {
   /** @internal Links and monitors across nodes, kept by the node layer (lib/node); unset until then. */
   remote: object | undefined = undefined;
   /** @internal */
-  user: Queue<Message> | undefined = undefined;
+  user: Mailbox | undefined = undefined;
+  /** @internal The one Message a compact mailbox entry is handled as (see mailbox.ts): reused, never queued. */
+  cursor: Message | undefined = undefined;
   /** @internal */
   control: Queue<Message> | undefined = undefined;
   /** @internal */
@@ -165,7 +170,14 @@ export class Process implements Runnable {
   /** Queues a user message (call, cast, info); any message cancels an idle timeout. */
   deliver(msg: Message): void {
     if (this.idleTimer !== undefined) this.cancelIdle();
-    (this.user ??= new Queue<Message>()).push(msg);
+    (this.user ??= new Mailbox()).pushMessage(msg);
+    if (!this.scheduled && !this.busy && this.status === RUNNING) schedule(this);
+  }
+
+  /** Queues a cast or info (`kind`) as a compact entry, without a Message object; as `deliver` otherwise. */
+  deliverEntry(kind: number, tag: string, payload: unknown, target: unknown): void {
+    if (this.idleTimer !== undefined) this.cancelIdle();
+    (this.user ??= new Mailbox()).push(kind, tag, payload, target);
     if (!this.scheduled && !this.busy && this.status === RUNNING) schedule(this);
   }
 
@@ -240,7 +252,8 @@ export class Process implements Runnable {
         // needs a look (a continuation, a control message, an async handler, an exit).
         const user = this.user;
         do {
-          this.handle(user.shift()!);
+          user.shift();
+          this.handle(user.message ?? this.entry(user));
           if (tick() || --budget === 0) {
             this.reschedule();
             return;
@@ -261,6 +274,16 @@ export class Process implements Runnable {
         return;
       }
     }
+  }
+
+  /** The compact entry `user` just took, as this process's cursor Message (written over for each entry). */
+  private entry(user: Mailbox): Message {
+    const cursor = (this.cursor ??= new Message(CAST, '', undefined, undefined)) as Writable<Message>;
+    cursor.kind = user.kind;
+    cursor.tag = user.tag;
+    cursor.payload = user.payload;
+    cursor.target = user.target;
+    return cursor;
   }
 
   private handleControl(msg: Message): void {
