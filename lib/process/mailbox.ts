@@ -2,25 +2,43 @@ import type { Message } from './message';
 
 /** Slots per entry: kind (or the Message itself), tag, payload, target. */
 const STRIDE = 4;
-/** A lane emptied at this many entries of capacity or more goes back to a small one (a drained flood gives its memory back). */
-const SHRINK_AT = 1024;
+/** Entries in a new mailbox's first chunk; each further chunk doubles, up to MAX_CHUNK. */
 const INITIAL = 8;
+/**
+ * Entries per chunk at most. A plain array stays in V8's fast elements only while it is small (a
+ * `new Array(n)` of some 100 000 slots or more is a dictionary, slow to fill and to read), so a long
+ * mailbox is a list of chunks of this size, never one huge array.
+ */
+const MAX_CHUNK = 1024;
+
+class Chunk {
+  readonly slots: unknown[];
+  next: Chunk | undefined = undefined;
+
+  constructor(entries: number) {
+    this.slots = new Array(entries * STRIDE);
+  }
+}
 
 /**
- * A server's user lane: a FIFO ring buffer of compact entries. A cast or send is four slots of one
- * array (kind, tag, payload, target) rather than an object, so a long mailbox of casts is one array
- * for the garbage collector to walk instead of a million objects to mark and copy. Calls, and
+ * A server's user lane: a FIFO of compact entries, in chunks. A cast or send is four slots of an
+ * array (kind, tag, payload, target) rather than an object, so a long mailbox of casts is a few
+ * arrays for the garbage collector to walk instead of a million objects to mark and copy. Calls, and
  * anything else that must stay an object (its promise, its deadline), are kept as their Message in
  * the first slot.
  *
  * `shift` does not allocate either: it leaves the entry in `kind`, `tag`, `payload`, `target` and,
- * for an object entry, `message`.
+ * for an object entry, `message`. When the lane empties it keeps one chunk, its largest, for the
+ * next burst.
  */
 export class Mailbox {
-  private slots: unknown[];
-  /** Slot index of the oldest entry. */
-  private head = 0;
-  private mask: number;
+  private head: Chunk;
+  private tail: Chunk;
+  /** Slot index of the oldest entry in `head`, and of the next free slot in `tail`. */
+  private headAt = 0;
+  private tailAt = 0;
+  /** A drained full-size chunk kept for reuse while a long mailbox streams through. */
+  private spare: Chunk | undefined = undefined;
   length = 0;
 
   /** The entry `shift` took. */
@@ -32,34 +50,47 @@ export class Mailbox {
   message: Message | undefined = undefined;
 
   constructor() {
-    this.slots = new Array(INITIAL * STRIDE);
-    this.mask = INITIAL * STRIDE - 1;
+    this.head = this.tail = new Chunk(INITIAL);
   }
 
   /** Queues a cast or info as a compact entry. */
   push(kind: number, tag: string, payload: unknown, target: unknown): void {
-    if (this.length * STRIDE > this.mask) this.grow();
-    const slots = this.slots;
-    const i = (this.head + this.length * STRIDE) & this.mask;
+    let i = this.tailAt;
+    let slots = this.tail.slots;
+    if (i === slots.length) {
+      slots = this.addChunk();
+      i = 0;
+    }
     slots[i] = kind;
     slots[i + 1] = tag;
     slots[i + 2] = payload;
     slots[i + 3] = target;
+    this.tailAt = i + STRIDE;
     this.length++;
   }
 
   /** Queues a Message object as it is. */
   pushMessage(msg: Message): void {
-    if (this.length * STRIDE > this.mask) this.grow();
-    this.slots[(this.head + this.length * STRIDE) & this.mask] = msg;
+    let i = this.tailAt;
+    let slots = this.tail.slots;
+    if (i === slots.length) {
+      slots = this.addChunk();
+      i = 0;
+    }
+    slots[i] = msg;
+    this.tailAt = i + STRIDE;
     this.length++;
   }
 
   /** Takes the oldest entry into the fields above; false when the lane is empty. */
   shift(): boolean {
     if (this.length === 0) return false;
-    const slots = this.slots;
-    const i = this.head;
+    let i = this.headAt;
+    let slots = this.head.slots;
+    if (i === slots.length) {
+      slots = this.nextChunk();
+      i = 0;
+    }
     const first = slots[i];
     slots[i] = undefined;
     if (typeof first === 'number') {
@@ -77,7 +108,7 @@ export class Mailbox {
       this.payload = msg.payload;
       this.target = msg.target;
     }
-    this.head = (i + STRIDE) & this.mask;
+    this.headAt = i + STRIDE;
     if (--this.length === 0) this.emptied();
     return true;
   }
@@ -90,23 +121,36 @@ export class Mailbox {
     return out;
   }
 
-  private emptied(): void {
-    this.head = 0;
-    // The entry just taken stays readable in the fields; nothing else is held.
-    if (this.slots.length >= SHRINK_AT * STRIDE) {
-      this.slots = new Array(INITIAL * STRIDE);
-      this.mask = INITIAL * STRIDE - 1;
-    }
+  private addChunk(): unknown[] {
+    const size = Math.min(MAX_CHUNK, (this.tail.slots.length / STRIDE) * 2);
+    let chunk = this.spare;
+    if (chunk !== undefined && chunk.slots.length === size * STRIDE) this.spare = undefined;
+    else chunk = new Chunk(size);
+    this.tail.next = chunk;
+    this.tail = chunk;
+    this.tailAt = 0;
+    return chunk.slots;
   }
 
-  private grow(): void {
-    const old = this.slots;
-    const size = old.length;
-    const next = new Array<unknown>(size * 2);
-    const used = this.length * STRIDE;
-    for (let k = 0; k < used; k++) next[k] = old[(this.head + k) & this.mask];
-    this.slots = next;
-    this.head = 0;
-    this.mask = size * 2 - 1;
+  /** The head chunk is used up (and is not the tail): on to the next one. */
+  private nextChunk(): unknown[] {
+    const done = this.head;
+    this.head = done.next!;
+    done.next = undefined;
+    if (done.slots.length === MAX_CHUNK * STRIDE) this.spare = done;
+    this.headAt = 0;
+    return this.head.slots;
+  }
+
+  private emptied(): void {
+    // Keep only the tail chunk (the largest so far), from its start; its slots are all cleared.
+    let chunk = this.head;
+    while (chunk !== this.tail) {
+      const next = chunk.next!;
+      chunk.next = undefined;
+      chunk = next;
+    }
+    this.head = this.tail;
+    this.headAt = this.tailAt = 0;
   }
 }
