@@ -1,5 +1,6 @@
 import { ServerExitError, describeReason, isError, safeInspect } from '../errors';
 import { logger } from '../logger';
+import { lent } from '../returns';
 import { context, runTracked, tracked } from './context';
 import { notifyExit } from './links';
 import { CALL, KIND_NAMES, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
@@ -52,6 +53,9 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
   if (terminate === undefined) return finish();
   const previous = context.current;
   context.current = proc;
+  // terminate may run inside another server's handler (a link's exit): keep it off that one's lent result.
+  const { noreply, reply } = lent;
+  lent.noreply = lent.reply = undefined;
   let result: unknown;
   try {
     result = tracked(terminate.fn)
@@ -61,6 +65,8 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
     failed(error);
   } finally {
     context.current = previous;
+    lent.noreply = noreply;
+    lent.reply = reply;
   }
   if (isThenable(result)) {
     proc.busy = true;

@@ -1,6 +1,6 @@
 import { AlreadyStartedError, BadReturnError, ServerExitError } from '../errors';
 import type { Handler } from '../metadata';
-import { Return, type ReturnOptions } from '../returns';
+import { Return, lent, type ReturnOptions } from '../returns';
 import { context, runTracked, tracked } from './context';
 import { link } from './links';
 import { registerName, whereisProcess, type Name } from './names';
@@ -38,6 +38,9 @@ export function startProcess(
   proc.busy = true;
   const previous = context.current;
   context.current = proc;
+  // Started from a handler (startLink): init's noreply() must not fill in the parent's lent result.
+  const { noreply, reply } = lent;
+  lent.noreply = lent.reply = undefined;
   let result: unknown;
   try {
     result = tracked(init.fn) ? runTracked(proc, init.fn, proc.server, arg) : init.fn.call(proc.server, arg);
@@ -46,6 +49,8 @@ export function startProcess(
     return Promise.reject(error);
   } finally {
     context.current = previous;
+    lent.noreply = noreply;
+    lent.reply = reply;
   }
   if (isThenable(result)) {
     return Promise.resolve(result).then(

@@ -1,7 +1,7 @@
 import { BadReturnError, UnknownMessageError, describeReason, safeInspect } from '../errors';
 import { logger } from '../logger';
 import type { Handler, Router } from '../metadata';
-import { Return, type ReturnOptions } from '../returns';
+import { Return, WithValue, lent, type ReturnOptions } from '../returns';
 import { context, runTracked, tracked, tracksAwait, type Invocation } from './context';
 import type { MonitorRef } from './links';
 import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
@@ -22,6 +22,9 @@ const RUN_BUDGET = 1024;
 const show = (x: unknown): string => safeInspect(x);
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The state of a reusable result once the server has read it (see `apply`). */
+const CONSUMED: unique symbol = Symbol('consumed');
 
 /** `x instanceof Return`, false (not a throw) for a value whose prototype cannot be read (a revoked Proxy). */
 function isReturn(x: unknown): x is Return {
@@ -68,6 +71,10 @@ export class Process implements Runnable {
   user: Mailbox | undefined = undefined;
   /** @internal The one Message a compact mailbox entry is handled as (see mailbox.ts): reused, never queued. */
   cursor: Message | undefined = undefined;
+  /** @internal This server's reusable `noreply` and `reply` results (see `lent` in returns.ts). */
+  ownNoreply: Return | undefined = undefined;
+  /** @internal */
+  ownReply: WithValue | undefined = undefined;
   /** @internal */
   control: Queue<Message> | undefined = undefined;
   /** @internal */
@@ -334,6 +341,8 @@ export class Process implements Runnable {
     this.lastMessage = msg;
     const previous = context.current;
     context.current = this;
+    lent.noreply = this.ownNoreply ??= new Return('noreply', CONSUMED);
+    lent.reply = kind === CALL ? (this.ownReply ??= new WithValue('reply', CONSUMED, undefined, undefined)) : undefined;
     let result: unknown;
     try {
       result =
@@ -341,10 +350,20 @@ export class Process implements Runnable {
           ? runTracked(this, handler.fn, this.server, msg.payload, this.state, msg)
           : handler.fn.call(this.server, msg.payload, this.state, msg);
     } catch (error) {
+      lent.noreply = lent.reply = undefined;
       context.current = previous;
       this.crash(error, msg);
       return;
     }
+    // Still lent: this handler did not fill it in, so returning it means returning one kept from an
+    // earlier message, whose state may since have been written over.
+    if (result !== undefined && (result === lent.noreply || result === lent.reply)) {
+      lent.noreply = lent.reply = undefined;
+      context.current = previous;
+      this.stale(result as Return, msg, handler);
+      return;
+    }
+    lent.noreply = lent.reply = undefined;
     context.current = previous;
     // The handler may have ended its own server (this.link to a dead ref, GenServer.exit on itself):
     // then die() has already told the caller, and the result is moot.
@@ -398,6 +417,26 @@ export class Process implements Runnable {
   }
 
   private apply(result: Return, msg: Message, handler: Handler): void {
+    if (result === this.ownNoreply || result === this.ownReply) {
+      // One of this server's reusable results: read once, then marked used, so that one kept and
+      // returned again later is caught rather than applied with whatever it holds by then.
+      if (result.state === CONSUMED) return this.stale(result, msg, handler);
+      const state = result.state;
+      const value = result.value;
+      (result as Writable<Return>).state = CONSUMED;
+      if (result.kind === 'reply') {
+        (result as Writable<Return>).value = undefined;
+        return this.applyReply(state, value, msg, handler, result);
+      }
+      this.handled++;
+      this.state = state;
+      if (this.tracing) this.trace(`noreply, state ${show(state)}`);
+      if (msg.kind === CALL && (msg as CallMessage).resolve !== undefined) {
+        (msg as CallMessage).owner = this;
+        (this.pending ??= new Set()).add(msg as CallMessage);
+      }
+      return;
+    }
     this.handled++;
     switch (result.kind) {
       case 'reply':
@@ -428,6 +467,15 @@ export class Process implements Runnable {
       const error = this.applyOptions(result.options, handler);
       if (error !== undefined) this.crash(error, msg);
     }
+  }
+
+  /** A reusable `reply(value, state)` (no options), already read out. */
+  private applyReply(state: unknown, value: unknown, msg: Message, handler: Handler, result: Return): void {
+    this.handled++;
+    if (msg.kind !== CALL) return this.badReturn(result, msg, handler);
+    this.state = state;
+    if (this.tracing) this.trace(`out: reply ${show(value)}, state ${show(state)}`);
+    settle(msg as CallMessage, value);
   }
 
   /** `{ continue }` and `{ timeout }`; returns an error for options that make no sense. */
@@ -486,6 +534,17 @@ export class Process implements Runnable {
       `${this.ref} (${this.className}) dropped the ${kind} '${msg.tag}': it has no @handle${kind === 'cast' ? 'Cast' : 'Info'}('${msg.tag}').`,
       { server: this.ref, kind, tag: msg.tag, payload: msg.payload },
     );
+  }
+
+  private stale(result: Return, msg: Message, handler: Handler): void {
+    const error = new BadReturnError(
+      this.ref,
+      handler.name,
+      msg.tag,
+      result,
+      `the result of a noreply() or reply() called by this handler (one kept from an earlier message is stale: return noreply(...) or reply(...) from the handler that calls it)`,
+    );
+    this.crash(error, msg);
   }
 
   private badReturn(value: unknown, msg: Message, handler: Handler): void {
