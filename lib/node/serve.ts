@@ -99,7 +99,7 @@ export function serve(from: string, f: Frame): void {
       if (proc === undefined) return;
       const info = kind === F_INFO;
       if (proc.full) return proc.drop(info ? 'info' : 'cast', tag);
-      return proc.deliver(new Message(info ? INFO : CAST, tag, value(payload, enc), proc.ref));
+      return proc.deliverEntry(info ? INFO : CAST, tag, value(payload, enc), proc.ref);
     }
     case F_EXIT: {
       const [, to, inc, fromMarker, reason, enc, isLink] = f as unknown as [number, number, number, unknown, unknown, number, number];

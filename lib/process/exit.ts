@@ -1,6 +1,7 @@
 import { ServerExitError, UNINSPECTABLE, describeReason, isError, safeInspect } from '../errors';
 import { formatStatus, messageText, statusMessage } from './format_status';
 import { logger } from '../logger';
+import { lent } from '../returns';
 import { context, runTracked, tracked } from './context';
 import { notifyExit } from './links';
 import { CALL, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
@@ -53,6 +54,9 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
   if (terminate === undefined) return finish();
   const previous = context.current;
   context.current = proc;
+  // terminate may run inside another server's handler (a link's exit): keep it off that one's lent result.
+  const { noreply, reply } = lent;
+  lent.noreply = lent.reply = undefined;
   let result: unknown;
   try {
     result = tracked(terminate.fn)
@@ -62,6 +66,8 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
     failed(error);
   } finally {
     context.current = previous;
+    lent.noreply = noreply;
+    lent.reply = reply;
   }
   if (isThenable(result)) {
     proc.busy = true;
@@ -128,7 +134,7 @@ export function die(proc: Process, reason: unknown): void {
   const handling = proc.lastMessage;
   if (handling !== undefined && handling.kind === CALL) reject(handling as CallMessage, new ServerExitError(handling.target, reason));
   if (proc.user) {
-    for (const msg of proc.user.drain()) if (msg.kind === CALL) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
+    for (const msg of proc.user.takeMessages()) if (msg.kind === CALL) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
     proc.user = undefined;
   }
   if (proc.control) {

@@ -42,7 +42,7 @@ const KEYS: ReadonlySet<PropertyKey> = new Set(['state', 'message', 'messages', 
 const KINDS = { [CALL]: 'call', [CAST]: 'cast', [INFO]: 'info', [CONTINUE]: 'continue' } as Record<number, StatusMessage['kind']>;
 
 /** A queued or handled message as a status view shows it. */
-export function statusMessage(msg: Message): StatusMessage {
+export function statusMessage(msg: Pick<Message, 'kind' | 'tag' | 'payload'>): StatusMessage {
   return { kind: KINDS[msg.kind] ?? 'info', tag: msg.tag, payload: msg.payload };
 }
 
