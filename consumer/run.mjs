@@ -255,7 +255,8 @@ async function runCombo(combo) {
   const dir = join(tcDir(toolchain), 'cases', `${c.name}-${module}-${decorators}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  if (c.app !== false) cpSync(join(here, 'app'), join(dir, 'src'), { recursive: true });
+  // `app`: false for none, or the folder under consumer/ whose program the case runs (default app/).
+  if (c.app !== false) cpSync(join(here, typeof c.app === 'string' ? c.app : 'app'), join(dir, 'src'), { recursive: true });
   for (const entry of readdirSync(c.dir)) {
     if (entry !== 'case.json') cpSync(join(c.dir, entry), join(dir, entry), { recursive: true });
   }

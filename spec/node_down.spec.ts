@@ -171,6 +171,39 @@ describe('Node down', function () {
     expect(GenServer.isAlive(sup)).to.equal(true);
   });
 
+  it('a thread killed while a supervisor here waits for its child to restart there: the supervisor starts the child again once the thread is back', async () => {
+    await backUp();
+    let initMs = 0;
+    const sup = track(
+      await Supervisor.start([{ id: 'slow', start: () => SlowStart.startLink(initMs, { node: victim, name: 'slow-child' }) }], {
+        maxRestarts: 10,
+        maxSeconds: 60,
+      }),
+    );
+    const first = Supervisor.whichChildren(sup)[0].ref as ServerRef;
+    const killer = await Echo.start(0, { node: victim });
+    initMs = 60_000; // the restart's init there waits a minute: the thread dies first
+    GenServer.exit(first, 'boom');
+    // The restart is under way there: the new child holds its name while its init runs.
+    const restarting = await eventually(
+      () => GenServer.whereis({ name: 'slow-child', node: victim }),
+      (r) => r !== undefined && r !== first,
+    );
+    expect(restarting, 'the restarted child, in its init there').to.be.instanceOf(ServerRef);
+    expect(Supervisor.whichChildren(sup)[0].ref).to.equal('restarting');
+    initMs = 0;
+    void GenServer.call(killer, 'exitThread', 1).catch(() => undefined);
+    await backUp();
+    const next = await eventually(
+      () => Supervisor.whichChildren(sup)[0].ref,
+      (r) => r instanceof ServerRef && r !== first && GenServer.isAlive(r),
+    );
+    expect(next).to.be.instanceOf(ServerRef);
+    expect((next as ServerRef).node).to.equal(victim);
+    expect(await GenServer.getState(next as ServerRef)).to.equal(0);
+    expect(GenServer.isAlive(sup)).to.equal(true);
+  });
+
   it('a call or start on a node that was never connected rejects NodeDownError at once', async () => {
     const error = await rejectionOf(GenServer.call({ name: 'x', node: 'elsewhere' }, 'get'));
     expect(error).to.be.instanceOf(NodeDownError);

@@ -14,12 +14,14 @@ import {
   ServerRef,
   Supervisor,
   UnknownMessageError,
+  type From,
   handleCall,
   handleInfo,
   init,
   noreply,
   reply,
 } from '../lib';
+import { exportedFromCount } from '../lib/node/node';
 import { Burner, Echo } from './support/node_servers';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
@@ -52,6 +54,23 @@ class Watcher extends GenServer<unknown[]> {
   }
   @handleInfo('DOWN') down(m: { ref: unknown; reason: unknown }, s: unknown[]) {
     return noreply([...s, ['DOWN', m.ref, m.reason]]);
+  }
+}
+
+/** A server on main that shows each caller's `from` to a server on another node. */
+class Forwarder extends GenServer<ServerRef> {
+  @init setup(other: ServerRef) {
+    return other;
+  }
+  /** Shows the `from` there, then answers here. */
+  @handleCall('answerHere') answerHere(n: number, other: ServerRef, from: From) {
+    GenServer.cast(other, 'keep', from);
+    return reply(n, other);
+  }
+  /** Leaves the answer to the server there. */
+  @handleCall('answerThere') answerThere(_: void, other: ServerRef, from: From) {
+    GenServer.cast(other, 'replyTo', from);
+    return noreply(other);
   }
 }
 
@@ -300,6 +319,18 @@ describe('Nodes: servers on worker threads', function () {
       expect(seen[1][0]).to.equal('info');
     });
 
+    it('from a server on one thread to a server on another (routed through main) arrive in the order they were sent', async () => {
+      const sender = track(await Echo.start(0, { node: w1 }));
+      const receiver = track(await Echo.start(0, { node: w2 }));
+      GenServer.cast(sender, 'sendMany', [receiver, 300]);
+      const seen = await eventually(
+        () => GenServer.call(receiver, 'seen') as Promise<[string, number][]>,
+        (s) => s.length >= 300,
+      );
+      expect(seen.map(([, k]) => k)).to.deep.equal(Array.from({ length: 300 }, (_, i) => i + 1));
+      expect(seen.slice(0, 2).map(([kind]) => kind)).to.deep.equal(['cast', 'info']);
+    });
+
     it('to a dead remote ref or a down node are dropped without error', async () => {
       const ref = await Echo.start(0, { node: w1 });
       await GenServer.stop(ref);
@@ -505,6 +536,25 @@ describe('Nodes: servers on worker threads', function () {
       Node.register(First, 'specs.Registered');
       expect(() => Node.register(Second, 'specs.Registered')).to.throw(ClassNameError, /two different classes/);
       expect(() => Node.register((() => 1) as never)).to.throw(ArgumentError);
+    });
+  });
+
+  describe('the table of local calls whose `from` crossed to another node', () => {
+    it('lets go of calls answered here, so a `from` shown to another node and never answered there does not leak', async () => {
+      const keeper = track(await Echo.start(0, { node: w1 }));
+      const forwarder = track(await Forwarder.start(keeper));
+      const before = exportedFromCount();
+      for (let i = 0; i < 1000; i++) expect(await GenServer.call(forwarder, 'answerHere', i)).to.equal(i);
+      expect(await GenServer.call(keeper, 'get')).to.equal(1000); // every `from` did reach the other node
+      expect(exportedFromCount() - before).to.be.below(200);
+    });
+
+    it('still delivers a deferred reply from the other node after sweeps', async () => {
+      const keeper = track(await Echo.start(0, { node: w1 }));
+      const forwarder = track(await Forwarder.start(keeper));
+      const deferred = GenServer.call(forwarder, 'answerThere', undefined);
+      for (let i = 0; i < 500; i++) await GenServer.call(forwarder, 'answerHere', i);
+      expect(await deferred).to.equal(`answered by ${w1}`);
     });
   });
 

@@ -92,9 +92,28 @@ interface Peer {
 const pending = new Map<number, RemoteCall>();
 /**
  * Local calls whose `from` went to another node (for a deferred reply from there), by call id.
- * An entry leaves when the reply arrives; one whose reply never comes stays (as its caller waits).
+ * An entry leaves when the reply arrives from there. A call answered some other way (by the local
+ * server, by its timeout) is swept out once the map has doubled since the last sweep, so entries of
+ * settled calls never outnumber the live ones by more than that (plus SWEEP_MIN).
  */
 const exportedFroms = new Map<number, CallMessage>();
+const SWEEP_MIN = 64;
+let sweepAt = SWEEP_MIN;
+
+function exportFrom(msg: CallMessage): number {
+  if (exportedFroms.size >= sweepAt) {
+    for (const [id, call] of exportedFroms) if (call.resolve === undefined) exportedFroms.delete(id);
+    sweepAt = Math.max(SWEEP_MIN, 2 * exportedFroms.size);
+  }
+  const id = ++lastCallId;
+  exportedFroms.set(id, msg);
+  return id;
+}
+
+/** How many local calls' `from`s are held for a reply from another node (for the leak specs). */
+export function exportedFromCount(): number {
+  return exportedFroms.size;
+}
 
 export const peers = new Map<string, Peer>();
 /** Local processes whose refs went to other nodes, by id, so frames can reach them. */
@@ -206,9 +225,7 @@ export const wire: WireContext = {
   },
   describeFrom(msg: CallMessage): FromMarker {
     if (msg instanceof IncomingCall) return { $: 'from', node: msg.origin, id: msg.callId };
-    const id = ++lastCallId;
-    exportedFroms.set(id, msg);
-    return { $: 'from', node: self.name, id };
+    return { $: 'from', node: self.name, id: exportFrom(msg) };
   },
   fromOf(marker: FromMarker): CallMessage {
     if (marker.node === self.name) {

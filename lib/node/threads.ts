@@ -86,24 +86,25 @@ interface Thread {
 
 const tsNodeInstance = Symbol.for('ts-node.register.instance');
 
-/** The code a thread runs first: register ts-node if this program uses it, then the node entry. */
-function bootstrap(): { code: string; execArgv: string[] } {
+/**
+ * What a thread runs first. Under ts-node (registered in-process, which a Worker does not inherit):
+ * code that registers it, then the node entry. Otherwise the entry file itself: a loader passed in
+ * execArgv (tsx's `--import`) hooks the requires of a file entry, but not those of `eval` code.
+ */
+function bootstrap(): { code: string; eval: boolean; execArgv: string[] } {
   const entry = join(__dirname, `worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
   const instance = (process as unknown as Record<symbol, { options?: { project?: string } } | undefined>)[tsNodeInstance];
-  const lines = ["'use strict';"];
-  let execArgv = process.execArgv;
-  if (instance !== undefined) {
-    // ts-node registered in-process (mocha's `require`, `-r ts-node/register`): the thread does the
-    // same, transpile-only (type checking happened here, and a checking boot is slow).
-    const tsNode = require.resolve('ts-node');
-    const project = instance.options?.project ?? process.env.TS_NODE_PROJECT;
-    lines.push(
-      `if (!process[Symbol.for('ts-node.register.instance')]) require(${JSON.stringify(tsNode)}).register({ transpileOnly: true${project ? `, project: ${JSON.stringify(project)}` : ''} });`,
-    );
-  }
-  execArgv = nodeFlags(execArgv, instance !== undefined);
-  lines.push(`require(${JSON.stringify(entry)});`);
-  return { code: lines.join('\n'), execArgv };
+  if (instance === undefined) return { code: entry, eval: false, execArgv: nodeFlags(process.execArgv, false) };
+  // ts-node registered in-process (mocha's `require`, `-r ts-node/register`): the thread does the
+  // same, transpile-only (type checking happened here, and a checking boot is slow).
+  const tsNode = require.resolve('ts-node');
+  const project = instance.options?.project ?? process.env.TS_NODE_PROJECT;
+  const code = [
+    "'use strict';",
+    `if (!process[Symbol.for('ts-node.register.instance')]) require(${JSON.stringify(tsNode)}).register({ transpileOnly: true${project ? `, project: ${JSON.stringify(project)}` : ''} });`,
+    `require(${JSON.stringify(entry)});`,
+  ].join('\n');
+  return { code, eval: true, execArgv: nodeFlags(process.execArgv, true) };
 }
 
 const WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions']);
@@ -175,10 +176,10 @@ export class ThreadTransport implements Transport {
   }
 
   private boot(thread: Thread): Promise<void> {
-    const { code, execArgv } = bootstrap();
+    const { code, eval: isCode, execArgv } = bootstrap();
     const options = thread.options;
     const worker = new Worker(code, {
-      eval: true,
+      eval: isCode,
       workerData: { genserver: { name: thread.name, parent: self.name, modules: options.modules ?? [] } },
       execArgv: options.execArgv ?? execArgv,
       resourceLimits: options.resourceLimits,

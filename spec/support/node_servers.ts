@@ -65,6 +65,11 @@ export class Echo extends GenServer<{ n: number; seen: unknown[] }> {
     return noreply(s);
   }
 
+  /** Keeps whatever it is sent (a `from` that it never answers, say), so the sender's side holds it. */
+  @handleCast('keep') keep(value: unknown, s: { n: number; seen: unknown[] }) {
+    return noreply({ n: s.n + 1, seen: s.seen.length < 10 ? [...s.seen, value] : s.seen });
+  }
+
   @handleCast('replyTo') replyTo(from: From, s: { n: number; seen: unknown[] }) {
     GenServer.reply(from, `answered by ${this.self.node}`);
     return noreply(s);
@@ -135,6 +140,15 @@ export class Echo extends GenServer<{ n: number; seen: unknown[] }> {
 
   @handleCast('sendTo') sendTo([ref, tag, payload]: [ServerRef, string, unknown], s: { n: number; seen: unknown[] }) {
     GenServer.send(ref, tag, payload);
+    return noreply(s);
+  }
+
+  /** Casts and sends `add` 1..n to `ref`, alternating, from this server. */
+  @handleCast('sendMany') sendMany([ref, n]: [ServerRef, number], s: { n: number; seen: unknown[] }) {
+    for (let i = 1; i <= n; i++) {
+      if (i % 2) GenServer.cast(ref, 'add', i);
+      else GenServer.send(ref, 'add', i);
+    }
     return noreply(s);
   }
 
