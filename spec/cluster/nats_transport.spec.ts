@@ -3,6 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { setLogger, type Logger } from '../../lib';
 import { ArgumentError } from '../../lib/errors';
 import { NatsTransport, type NatsTransportOptions } from '../../lib/node/nats/transport';
+import { v8Codec } from '../../lib/node/codec';
 import { F_CALL, F_CAST, F_REPLY, R_ERROR, R_OK, type Frame } from '../../lib/node/transport';
 import { NatsCluster, NatsServer, natsServerInstalled, processAlive } from '../support/nats_server';
 import { startNode, stopAll, type NodeProcess } from '../support/node_process';
@@ -288,6 +289,24 @@ describe('NatsTransport (nodes as OS processes)', function () {
     await node('b');
     await until('b up', () => here.ups.includes('b'));
     expect(await here.call('b', 'echo', 1)).to.deep.equal([R_OK, 1]);
+  });
+
+  it('delivers the well-formed frames of a batch in order and drops (and logs) a malformed one among them', async () => {
+    const here = await join({ name: 'here' });
+    const nc = await connect({ servers: server.url });
+    const log = capture();
+    try {
+      const cast = (value: string) => [F_CAST, 'echo-server', 'echo', value, 0, 0];
+      nc.publish('genserver.node.here', v8Codec.encode(['spy', 1, 'spy', 'here', [cast('one'), 'not a frame', [], cast('two')]]));
+      await nc.flush();
+      await until('two casts', () => here.casts.length === 2);
+      await until('the drop logged', () => log.logs.length > 0);
+    } finally {
+      log.restore();
+      await nc.close();
+    }
+    expect(here.casts).to.deep.equal(['one', 'two']);
+    expect(log.logs.join('\n')).to.match(/malformed frame.*2 of the 4 frames/);
   });
 
   it('goes on after a NATS restart under live nodes: frames flow again once both have reconnected', async () => {

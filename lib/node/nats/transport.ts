@@ -365,12 +365,15 @@ export class NatsTransport implements Transport {
       this.deliver(from, body as unknown as Frame, to);
       return;
     }
-    // A batch: the frames in the order they were sent; a malformed one is dropped on its own.
+    // A batch: the frames in the order they were sent; a malformed one is dropped on its own (and
+    // logged once per message, however many there are).
+    let bad = 0;
     for (let i = 0; i < body.length; i++) {
       const frame = body[i];
       if (Array.isArray(frame) && typeof frame[0] === 'number') this.deliver(from, frame as unknown as Frame, to);
-      else this.malformed(msg, new TypeError(`frame ${i} of a batch is not a [kind, ...fields] array`));
+      else bad++;
     }
+    if (bad > 0) this.malformed(msg, new TypeError(`${bad} of the ${body.length} frames of a batch are not [kind, ...fields] arrays`));
   }
 
   private malformed(msg: Msg, error: unknown): void {
