@@ -28,6 +28,7 @@ export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys }
 export type { ChildSpec, ChildSpecInput, Restart, Shutdown, ChildType } from './behaviours/child_spec';
 export type { ViaName } from './process/names';
 export { Node } from './node/api';
+export { ClusterSingleton, type ClusterSingletonOptions, type SingletonClass } from './node/singleton';
 export type { ConnectOptions, GlobalOptions } from './node/nats/options';
 export { v8Codec, type Codec } from './node/codec';
 export { wireCodec } from './node/codec_wire';

@@ -5,6 +5,7 @@ import {
   ClassNameError,
   DynamicSupervisor,
   GenServer,
+  GenServerError,
   Node,
   NoProcError,
   PartitionSupervisor,
@@ -119,6 +120,23 @@ describe('Nodes: servers on worker threads', function () {
       const error = await rejectionOf(NotLoaded.start(undefined, { node: w1 }));
       expect(error).to.be.instanceOf(ClassNameError);
       expect(error).to.include({ className: 'NotLoaded', node: w1 });
+    });
+
+    it('rejects a { global } name with GenServerError outside a cluster (no init runs), and an empty one with ArgumentError', async () => {
+      let inits = 0;
+      class Counted extends GenServer {
+        @init
+        setup() {
+          inits++;
+          return 0;
+        }
+      }
+      const error = await rejectionOf(Counted.start(undefined, { name: { global: 'nowhere' } }));
+      expect(error).to.be.instanceOf(GenServerError);
+      expect((error as Error).message).to.match(/Node\.connect/);
+      expect(inits).to.equal(0);
+      expect(await rejectionOf(Counted.start(undefined, { name: { global: '' } }))).to.be.instanceOf(ArgumentError);
+      expect(GenServer.whereis({ global: 'nowhere' })).to.equal(undefined);
     });
 
     it("rejects with init's error when init fails there, and registers nothing", async () => {

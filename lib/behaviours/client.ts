@@ -83,6 +83,16 @@ export function isTarget(target: unknown): boolean {
   );
 }
 
+/** True for `{ global }` with a non-empty string. */
+export function isGlobalName(target: unknown): target is GlobalName {
+  return (
+    typeof target === 'object' &&
+    target !== null &&
+    typeof (target as GlobalName).global === 'string' &&
+    (target as GlobalName).global.length > 0
+  );
+}
+
 /** True for `{ name, node }` with two non-empty strings. */
 export function isRemoteName(target: unknown): target is RemoteName {
   return (
@@ -220,6 +230,7 @@ export function stop(server: ServerTarget, reason: unknown = 'normal', timeout: 
 }
 
 export function whereis<S = unknown>(name: RemoteName): Promise<ServerRef<S> | undefined>;
+export function whereis<S = unknown>(name: GlobalName): ServerRef<S> | undefined;
 export function whereis<S = unknown>(
   name: ServerRef<S> | string | (abstract new (...args: never[]) => S) | ViaName<S> | ViaName,
 ): ServerRef<S> | undefined;
@@ -229,6 +240,9 @@ export function whereis(name: unknown): ServerRef | undefined | Promise<ServerRe
     if (remote.hooks === undefined) return Promise.resolve(undefined);
     return remote.hooks.whereis(name);
   }
+  // `{ global }`: at once, from this node's copy of the cluster's names (as Erlang's
+  // :global.whereis_name answers from its local replica); undefined outside a cluster.
+  if (isGlobalName(name)) return remote.hooks?.resolveGlobal?.(name.global);
   // A ref is its own address, as a pid is in Elixir's GenServer.whereis/1: itself while it lives.
   const proc = name instanceof ServerRef ? name[PROC] : whereisProcess(name);
   if (proc === undefined && name instanceof ServerRef) return isRemote(name) && remote.hooks!.isAlive(name) ? name : undefined;

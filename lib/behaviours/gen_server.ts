@@ -142,6 +142,8 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
    * The ref registered under `name`, or `undefined`. A `@singleton` class's ref carries the class's
    * type; for another name, say it: `GenServer.whereis<Counter>('my_counter')`. Given a ref, returns
    * that ref while its server lives (`undefined` once it has exited), as Elixir's `whereis(pid)`.
+   * `{ name, node }` is asked of that node (a promise); `{ global: name }` answers at once from this
+   * node's copy of the cluster's names (after `Node.connect`; `undefined` before).
    */
   static whereis: typeof client.whereis = client.whereis;
 

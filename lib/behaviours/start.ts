@@ -1,4 +1,5 @@
-import { AlreadyStartedError, ArgumentError, NoProcError, StartTimeoutError } from '../errors';
+import { AlreadyStartedError, ArgumentError, GenServerError, NoProcError, StartTimeoutError } from '../errors';
+import type { GlobalName } from './client';
 import { routerFor } from '../metadata';
 import { currentProcess } from '../process/context';
 import { checkName, whereisProcess, type Name } from '../process/names';
@@ -10,8 +11,13 @@ import { remote } from '../process/remote';
 
 /** Options of `start` and `startLink`. */
 export interface StartOptions {
-  /** Register the server under this name (a string or a class). Default: none; the class itself for `@singleton`. */
-  name?: Name;
+  /**
+   * Register the server under this name (a string or a class). Default: none; the class itself for
+   * `@singleton`. `{ global: 'room:lobby' }` registers it cluster-wide (after `Node.connect`) before
+   * its init runs: of several starts racing for one global name exactly one succeeds, the others
+   * reject with `AlreadyStartedError` (the holder's ref) and their servers never run.
+   */
+  name?: Name | GlobalName;
   /** Give up (and kill the half-started server) if `@init` takes longer than this many ms. Default: Infinity. */
   timeout?: number;
   /** Refuse calls and drop casts/infos beyond this many queued user messages. Default: Infinity. */
@@ -37,7 +43,7 @@ function checkOptions(options: unknown): StartOptions {
   for (const key of Object.keys(o)) {
     if (!KEYS.includes(key)) throw new ArgumentError(`options.${key}`, o[key], `one of the start options: ${KEYS.join(', ')}`);
   }
-  if (o.name !== undefined) checkName(o.name);
+  if (o.name !== undefined && !isGlobal(o.name)) checkName(o.name);
   if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout >= 0)) {
     throw new ArgumentError('options.timeout', o.timeout, 'a finite number >= 0 or Infinity (milliseconds)');
   }
@@ -54,6 +60,13 @@ function checkOptions(options: unknown): StartOptions {
   return o as StartOptions;
 }
 
+function isGlobal(name: unknown): name is GlobalName {
+  if (typeof name !== 'object' || name === null || !('global' in name)) return false;
+  const global = (name as GlobalName).global;
+  if (typeof global !== 'string' || global.length === 0) throw new ArgumentError('options.name.global', global, 'a non-empty string');
+  return true;
+}
+
 /** Starts a server of class `cls`; `root` is the GenServer base class, where handler lookup stops. */
 export function startServer(
   cls: new () => object,
@@ -68,7 +81,11 @@ export function startServer(
     if (opts.node !== undefined && remote.hooks !== undefined && opts.node !== remote.hooks.selfNode()) {
       return remote.hooks.start(cls, arg, opts as Record<string, unknown>, linked ? currentProcess() : undefined);
     }
-    const name = opts.name ?? (router.singleton ? cls : undefined);
+    const global = opts.name !== undefined && isGlobal(opts.name) ? opts.name.global : undefined;
+    if (global !== undefined && remote.hooks?.registerGlobal === undefined) {
+      return Promise.reject(new GenServerError(`A global name ({ global: '${global}' }) needs a cluster: call Node.connect() first.`));
+    }
+    const name = global !== undefined ? undefined : ((opts.name as Name | undefined) ?? (router.singleton ? cls : undefined));
     if (name !== undefined) {
       const holder = whereisProcess(name);
       if (holder !== undefined && holder.status !== DEAD) return Promise.reject(new AlreadyStartedError(name, holder.ref));
@@ -82,7 +99,9 @@ export function startServer(
     (server as { self: ServerRef }).self = proc.ref;
     if (opts.maxMailbox !== undefined) proc.maxMailbox = opts.maxMailbox;
     if (opts.trace) proc.tracing = true;
-    const started = proc.start(arg, name, parent);
+    // A global name is registered before init runs (the gate), so a loser's init never runs.
+    const gate = global === undefined ? undefined : remote.hooks!.registerGlobal!(global, proc.ref);
+    const started = proc.start(arg, name, parent, gate);
     return opts.timeout === undefined || opts.timeout === Infinity ? started : withTimeout(started, proc, cls, opts.timeout);
   } catch (error) {
     return Promise.reject(error);

@@ -97,10 +97,11 @@ export const Node = {
 
   /**
    * Global names, one holder each across the cluster (after `Node.connect`; kept in JetStream KV,
-   * see lib/node/nats/global.ts). `{ global: name }` then works as a target of call, cast, send
-   * and stop.
+   * see lib/node/nats/global.ts). `{ global: name }` then works as a start name and as a target
+   * of call, cast, send, stop, exit, isAlive, awaitExit, whereis (at once), monitor and link.
    *
    * ```ts
+   * await Room.start(arg, { name: { global: 'room:lobby' } }); // or register a running server:
    * await Node.global.register('room:lobby', lobby); // AlreadyStartedError with the holder's ref if taken
    * await GenServer.call({ global: 'room:lobby' }, 'join', 'cy');
    * ```

@@ -601,12 +601,14 @@ function start(cls: Function, arg: unknown, options: Record<string, unknown>, pa
   const node = options.node as string;
   const crossing: Record<string, unknown> = {};
   for (const key of ['name', 'timeout', 'maxMailbox', 'trace']) if (options[key] !== undefined) crossing[key] = options[key];
-  if (crossing.name !== undefined && typeof crossing.name !== 'string' && typeof crossing.name !== 'function') {
+  const global =
+    typeof crossing.name === 'object' && crossing.name !== null && typeof (crossing.name as { global?: unknown }).global === 'string';
+  if (crossing.name !== undefined && typeof crossing.name !== 'string' && typeof crossing.name !== 'function' && !global) {
     return Promise.reject(
       new ArgumentError(
         'options.name',
         crossing.name,
-        "a string or a @singleton class to name a server on another node (a via name lives on the registry's node)",
+        "a string, a @singleton class or { global } to name a server on another node (a via name lives on the registry's node)",
       ),
     );
   }

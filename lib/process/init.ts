@@ -12,12 +12,18 @@ import type { ServerRef } from './ref';
 // How a process starts: its name and link first (so a second start under the name fails at once),
 // then @init, whose result decides whether it runs.
 
-/** Runs init with `arg`; resolves to the ref, or `undefined` on `ignore()`. */
+/**
+ * Runs init with `arg`; resolves to the ref, or `undefined` on `ignore()`. With `gate` (a global
+ * name's registration, lib/node/nats/), init waits for it: the process exists and queues messages
+ * meanwhile, and if the gate rejects it exits 'normal' without running init, as OTP's gen does
+ * when `{global, Name}` is taken.
+ */
 export function startProcess(
   proc: Process,
   arg: unknown,
   name: Name | undefined,
   parent: Process | undefined,
+  gate?: Promise<void>,
 ): Promise<ServerRef | undefined> {
   if (name !== undefined && !registerName(name, proc)) {
     // The caller checked the name was free; a registry (via) may still refuse it.
@@ -29,6 +35,22 @@ export function startProcess(
     proc.parent = parent;
     link(proc, parent);
   }
+  if (gate === undefined) return runInit(proc, arg);
+  proc.busy = true;
+  return gate.then(
+    () => {
+      if (proc.status !== STARTING) return Promise.reject(new ServerExitError(proc.ref, proc.exitReason));
+      proc.busy = false;
+      return runInit(proc, arg);
+    },
+    (error: unknown) => {
+      if (proc.status === STARTING) proc.failStart('normal');
+      throw error;
+    },
+  );
+}
+
+function runInit(proc: Process, arg: unknown): Promise<ServerRef | undefined> {
   const init = proc.router.init;
   if (init === undefined) {
     proc.state = arg;

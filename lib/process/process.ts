@@ -108,9 +108,9 @@ export class Process implements Runnable {
 
   // ---- starting ------------------------------------------------------------------------------
 
-  /** Runs init with `arg`; resolves to the ref, or `undefined` on `ignore()` (see init.ts). */
-  start(arg: unknown, name: Name | undefined, parent: Process | undefined): Promise<ServerRef | undefined> {
-    return startProcess(this, arg, name, parent);
+  /** Runs init with `arg` (after `gate`, when given); resolves to the ref, or `undefined` on `ignore()` (see init.ts). */
+  start(arg: unknown, name: Name | undefined, parent: Process | undefined, gate?: Promise<void>): Promise<ServerRef | undefined> {
+    return startProcess(this, arg, name, parent, gate);
   }
 
   /** @internal Init has finished: messages that came meanwhile are handled now. */

@@ -33,6 +33,13 @@ export interface RemoteHooks {
   monitorNode(proc: Process, node: string, on: boolean): void;
   /** A process with remote links or monitors (its `remote` field is set) has died. */
   exited(proc: Process, reason: unknown): void;
+  /**
+   * Set once this node is in a cluster (lib/node/nats/): registers `ref` under the global `name`
+   * (AlreadyStartedError with the holder's ref when taken); freed when `ref` exits.
+   */
+  registerGlobal?(name: string, ref: ServerRef): Promise<void>;
+  /** The live holder of the global `name` in this node's copy of the names, at once. */
+  resolveGlobal?(name: string): ServerRef | undefined;
 }
 
 export const remote: { hooks: RemoteHooks | undefined } = { hooks: undefined };

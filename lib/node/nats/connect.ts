@@ -1,8 +1,9 @@
 import * as client from '../../behaviours/client';
 import type { GlobalName } from '../../behaviours/client';
 import { GenServerError, NoProcError } from '../../errors';
+import { link, monitor } from '../../process/links';
 import { remote, type RemoteHooks } from '../../process/remote';
-import type { ServerRef } from '../../process/ref';
+import { PROC, type ServerRef } from '../../process/ref';
 import { self, setSelfName } from '../node';
 import { addTransport } from '../serve';
 import { GlobalNames } from './global';
@@ -27,6 +28,8 @@ let current: NatsTransport | undefined;
 let connecting: Promise<void> | undefined;
 let globalOptions: GlobalOptions | undefined;
 let globals: Promise<GlobalNames> | undefined;
+/** The names once open: what answers `GenServer.whereis({ global })` at once. */
+let opened: GlobalNames | undefined;
 
 /**
  * Joins the cluster: names this node `options.name`, connects to NATS, and makes every node of
@@ -61,6 +64,10 @@ export function connect(options: ConnectOptions): Promise<void> {
     globalOptions = options.global;
     addTransport(transport);
     installGlobalTargets();
+    // Global names open with the connection when NATS runs JetStream, so that whereis({ global })
+    // answers at once from this node's copy; without JetStream the rest of the cluster works and
+    // the names are tried again on first use.
+    await globalNames().catch(() => undefined);
   })().finally(() => {
     connecting = undefined;
   });
@@ -77,6 +84,7 @@ export async function disconnect(): Promise<void> {
   const names = globals;
   current = undefined;
   globals = undefined;
+  opened = undefined;
   if (names !== undefined)
     await names.then(
       (g) => g.close(),
@@ -95,6 +103,12 @@ export function globalNames(): Promise<GlobalNames> {
   if (globals === undefined) {
     const opening = GlobalNames.open(current, globalOptions);
     globals = opening;
+    opening.then(
+      (names) => {
+        if (globals === opening) opened = names;
+      },
+      () => undefined,
+    );
     // A failed open (no JetStream, say) is not kept: the next use tries again.
     opening.catch(() => {
       if (globals === opening) globals = undefined;
@@ -111,9 +125,16 @@ async function holderOf(target: GlobalName): Promise<ServerRef> {
   return ref;
 }
 
+/** The holder of a global name in this node's copy, at once (undefined if none is known). */
+function cachedHolder(target: GlobalName): ServerRef | undefined {
+  return opened?.whereis(target.global);
+}
+
 // `{ global: name }` targets: the runtime hands targets it cannot find here to the node layer's
 // hooks; this wraps them once, resolving a global name to its holder's ref and going on with the
-// ref through the public client functions (local holder or remote alike).
+// ref through the public client functions (local holder or remote alike). What must answer at once
+// (exit, link, monitor, isAlive) uses this node's copy of the names; what returns a promise asks
+// the bucket when the copy knows no holder.
 let installed = false;
 function installGlobalTargets(): void {
   const inner = remote.hooks;
@@ -138,6 +159,32 @@ function installGlobalTargets(): void {
         ? holderOf(target).then((ref) => (request === 'stop' ? client.stop(ref, arg, timeout) : inner.system(ref, request, arg, timeout)))
         : inner.system(target, request, arg, timeout),
     whereis: (target) => (isGlobalName(target) ? holderOf(target).catch(() => undefined) : inner.whereis(target)),
+    exit: (target, reason, from) => {
+      if (!isGlobalName(target)) return inner.exit(target, reason, from);
+      const ref = cachedHolder(target);
+      if (ref !== undefined) client.exit(ref, reason);
+    },
+    link: (proc, target) => {
+      if (!isGlobalName(target)) return inner.link(proc, target);
+      const ref = cachedHolder(target);
+      const other = ref?.[PROC];
+      if (other !== undefined) return link(proc, other);
+      // No holder known: as for any dead target, an exit signal 'noproc' at once.
+      if (ref === undefined) return proc.exitSignal(undefined, 'noproc', undefined);
+      return inner.link(proc, ref);
+    },
+    monitor: (proc, target) => {
+      if (!isGlobalName(target)) return inner.monitor(proc, target);
+      const ref = cachedHolder(target);
+      const other = ref?.[PROC];
+      if (other !== undefined) return monitor(proc, other);
+      // No holder known: the node layer answers a DOWN 'noproc' at once.
+      return inner.monitor(proc, ref ?? target);
+    },
+    isAlive: (target) => (isGlobalName(target) ? cachedHolder(target) !== undefined : inner.isAlive(target)),
+    awaitExit: (target) => (isGlobalName(target) ? holderOf(target).then((ref) => client.awaitExit(ref)) : inner.awaitExit(target)),
+    registerGlobal: (name, ref) => globalNames().then((names) => names.register(name, ref)),
+    resolveGlobal: (name) => opened?.whereis(name),
   };
   remote.hooks = hooks;
 }

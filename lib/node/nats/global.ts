@@ -1,5 +1,5 @@
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
-import { awaitExit } from '../../behaviours/client';
+import { awaitExit, isAlive } from '../../behaviours/client';
 import { AlreadyStartedError, ArgumentError } from '../../errors';
 import { logger } from '../../logger';
 import type { ServerRef } from '../../process/ref';
@@ -63,6 +63,9 @@ function parseHolder(entry: KvEntry): Holder | undefined {
 export class GlobalNames {
   private readonly cache = new Map<string, Entry>();
   private readonly held = new Map<string, Held>();
+  /** Deletes in flight of names whose holder here exited: a restart under the name waits for them. */
+  private readonly releasing = new Map<string, Promise<void>>();
+  private readonly lostListeners = new Set<(name: string, ref: ServerRef) => void>();
   private refresher: NodeJS.Timeout | undefined;
   private stopWatching: (() => void) | undefined;
   private readonly offDown: () => void;
@@ -145,6 +148,7 @@ export class GlobalNames {
     const value = JSON.stringify(holder);
     const key = encodeKey(name);
     for (let attempt = 0; ; attempt++) {
+      await this.releasing.get(name);
       try {
         const revision = await this.kv.create(key, value);
         this.held.set(name, { ref, value, revision });
@@ -155,16 +159,32 @@ export class GlobalNames {
         // Taken: report the holder. (It may have been freed in between: then try again.)
         const current = await this.kv.get(key);
         const other = current !== null && current.operation === 'PUT' ? parseHolder(current) : undefined;
-        if (other !== undefined) throw new AlreadyStartedError({ global: name }, wire.refOf(other.ref));
+        if (other !== undefined) {
+          const otherRef = wire.refOf(other.ref);
+          // A holder of this node that is gone (its exit's delete not through yet, or an earlier run
+          // of this node under the same name): its entry is deleted, fenced by its revision.
+          const gone = other.node === this.transport.self && (other.session !== this.transport.session || !isAlive(otherRef));
+          if (!gone || attempt >= 3) throw new AlreadyStartedError({ global: name }, otherRef);
+          await this.kv.delete(key, { previousSeq: current!.revision }).catch(() => undefined);
+          continue;
+        }
         if (attempt >= 3) throw error;
       }
     }
   }
 
-  /** The holder of `name` as this node's copy of the bucket knows it, at once. */
+  /** The holder of `name` as this node's copy of the bucket knows it, at once (undefined if it is known dead). */
   whereis(name: string): ServerRef | undefined {
     const entry = this.cache.get(name);
-    return entry === undefined ? undefined : wire.refOf(entry.holder.ref);
+    if (entry === undefined) return undefined;
+    const ref = wire.refOf(entry.holder.ref);
+    return isAlive(ref) ? ref : undefined;
+  }
+
+  /** Calls `fn(name, ref)` when a server of this node loses its global name (a stale holder); returns an off switch. */
+  onLost(fn: (name: string, ref: ServerRef) => void): () => void {
+    this.lostListeners.add(fn);
+    return () => this.lostListeners.delete(fn);
   }
 
   /** The holder of `name`, read from the bucket itself. */
@@ -184,12 +204,16 @@ export class GlobalNames {
     const held = this.held.get(name);
     if (held === undefined || (ref !== undefined && held.ref !== ref)) return;
     this.held.delete(name);
+    if (this.cache.get(name)?.revision === held.revision) this.cache.delete(name);
     if (this.closed) return;
-    try {
-      await this.kv.delete(encodeKey(name), { previousSeq: held.revision });
-    } catch {
+    const deleting = this.kv.delete(encodeKey(name), { previousSeq: held.revision }).then(
+      () => undefined,
       // Someone else holds it by now (or the lease ran out): nothing of ours to delete.
-    }
+      () => undefined,
+    );
+    this.releasing.set(name, deleting);
+    await deleting;
+    if (this.releasing.get(name) === deleting) this.releasing.delete(name);
   }
 
   /** A node went down: its names are freed now rather than when their lease runs out. */
@@ -220,6 +244,15 @@ export class GlobalNames {
 
   private lost(name: string, held: Held): void {
     this.held.delete(name);
+    // This node's copy may still name the stale holder (cut off, the watch is behind): not any more.
+    if (this.cache.get(name)?.revision === held.revision) this.cache.delete(name);
+    for (const fn of [...this.lostListeners]) {
+      try {
+        fn(name, held.ref);
+      } catch (error) {
+        logger().error(`genserver-ts: a listener of lost global names threw: ${(error as Error).message}`, { error });
+      }
+    }
     logger().warn(
       `genserver-ts: node ${this.transport.self} lost the global name '${name}' (its lease ran out or it was seen down); ` +
         `${String(held.ref)} no longer answers as that name.`,
