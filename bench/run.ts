@@ -11,7 +11,7 @@ import { stopThreads } from './workloads/threads';
  * `npm run bench`: every workload, ours against the baseline actor, then Elixir's GenServer side by
  * side when `elixir` is installed, then the final table. Flags (after `npm run bench --`):
  *   --quick        a few hundred ms per workload, small counts: checks that everything runs
- *   --only=a,b     only these workloads (keys: seq async_seq calls8 calls64 casts start_stop queued heap loop loop_slow registry_exits thread_seq thread_64 thread_casts scaling codec cluster observer)
+ *   --only=a,b     only these workloads (keys: seq async_seq calls8 calls64 casts start_stop timers queued heap loop loop_slow registry_exits thread_seq thread_64 thread_casts scaling codec cluster observer)
  *   --elixir       only the workloads Elixir also runs, and the side-by-side
  *   --no-elixir    skip the Elixir side-by-side
  *   --profile      CPU-profile sequential calls and casts (ours and baseline) with node --cpu-prof

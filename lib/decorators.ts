@@ -1,5 +1,5 @@
 import { DecoratorError } from './errors';
-import { recordHandler, recordSingleton, type HandlerKind } from './metadata';
+import { UNTAGGED, recordHandler, recordSingleton, type HandlerKind } from './metadata';
 import type {
   CallHandler,
   CallTag,
@@ -7,6 +7,7 @@ import type {
   CastTag,
   ContinueHandler,
   ContinueTag,
+  FormatStatusHandler,
   HandledInfoTag,
   InfoHandler,
   InitHandler,
@@ -142,6 +143,13 @@ export interface Terminate {
   <This, F extends TerminateHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
 }
 
+/** `formatStatus`: `@formatStatus` (or `@formatStatus()`) on the method that shapes what views show. */
+export interface FormatStatus {
+  (): FormatStatus;
+  <This, F extends FormatStatusHandler<This>>(method: F, context: ClassMethodDecoratorContext<This, F & Method<This>>): void;
+  <This, F extends FormatStatusHandler<This>>(prototype: This, key: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+}
+
 function isContext(x: unknown): x is DecoratorContext {
   return typeof x === 'object' && x !== null && 'kind' in x && 'metadata' in x;
 }
@@ -167,13 +175,13 @@ function writer(decorator: string, kind: HandlerKind, tag: string | undefined) {
       if (ctx.kind !== 'method') {
         throw new DecoratorError(decorator, member, `put it on a method, not on a ${ctx.kind}.`);
       }
-      if (typeof ctx.name !== 'string' && kind !== 'init' && kind !== 'terminate' && tag === undefined) {
+      if (typeof ctx.name !== 'string' && !UNTAGGED.has(kind) && tag === undefined) {
         throw new DecoratorError(decorator, member, `give the tag: @${decorator}('tag').`);
       }
       if (!ctx.metadata) {
         throw new DecoratorError(decorator, member, 'Symbol.metadata is missing; import the library before your classes.');
       }
-      const t = kind === 'init' || kind === 'terminate' ? undefined : (tag ?? (ctx.name as string));
+      const t = UNTAGGED.has(kind) ? undefined : (tag ?? (ctx.name as string));
       recordHandler({ metadata: ctx.metadata as Record<PropertyKey, unknown> }, { kind, tag: t, method: ctx.name }, decorator, member);
       return;
     }
@@ -186,10 +194,10 @@ function writer(decorator: string, kind: HandlerKind, tag: string | undefined) {
     if (!descriptor || typeof descriptor.value !== 'function') {
       throw new DecoratorError(decorator, member, 'put it on a method; it does not work on a property or accessor.');
     }
-    if (typeof key !== 'string' && kind !== 'init' && kind !== 'terminate' && tag === undefined) {
+    if (typeof key !== 'string' && !UNTAGGED.has(kind) && tag === undefined) {
       throw new DecoratorError(decorator, member, `give the tag: @${decorator}('tag').`);
     }
-    const t = kind === 'init' || kind === 'terminate' ? undefined : (tag ?? (key as string));
+    const t = UNTAGGED.has(kind) ? undefined : (tag ?? (key as string));
     recordHandler({ prototype: target as object }, { kind, tag: t, method: key }, decorator, member);
   };
 }
@@ -236,7 +244,7 @@ export const handleInfo = tagged('handleInfo', 'info') as HandleInfo;
 /** Marks the method run by a `{ continue: tag }` return option, before any queued message. */
 export const handleContinue = tagged('handleContinue', 'continue') as HandleContinue;
 
-function bare(decorator: string, kind: 'init' | 'terminate') {
+function bare(decorator: string, kind: 'init' | 'terminate' | 'formatStatus') {
   function dec(): MethodDecorator;
   function dec(target: object, key: string | symbol, descriptor: PropertyDescriptor): void;
   function dec(value: AnyFn, context: ClassMethodDecoratorContext): void;
@@ -259,6 +267,22 @@ export const init = bare('init', 'init') as Init;
 
 /** Marks the method run when the server stops or crashes: `(reason, state)`; may be async. */
 export const terminate = bare('terminate', 'terminate') as Terminate;
+
+/**
+ * Marks the method that shapes what every view of the server shows of its state and messages (OTP's
+ * `format_status/1`): crash reports, `GenServer.getStatus`, tracing, the Observer, and the exit
+ * reason in `GenServer.info`. It gets `{ state, message?, messages?, reason? }` (only the keys the
+ * view shows, `state` always) and returns the keys it changes; the rest are shown as given. It must
+ * be synchronous. If it throws or returns something else, the view shows a placeholder in place of
+ * the state and of each message payload, and nothing else is affected. Optional; without it, views
+ * show the state as it is.
+ *
+ * ```ts
+ * @formatStatus
+ * redact(status: Status<Session>) { return { state: { ...status.state, token: '<redacted>' } }; }
+ * ```
+ */
+export const formatStatus = bare('formatStatus', 'formatStatus') as FormatStatus;
 
 /**
  * Registers the server under its class: `start` uses the class as the name, and the class can be

@@ -15,13 +15,22 @@ export type { ServerInfo } from './behaviours/sys';
 export { ServerRef } from './process/ref';
 export { TimerRef } from './process/timers';
 export { MonitorRef, type ExitMessage, type DownMessage } from './process/links';
-export { init, handleCall, handleCast, handleInfo, handleContinue, terminate, singleton } from './decorators';
+export { init, handleCall, handleCast, handleInfo, handleContinue, terminate, formatStatus, singleton } from './decorators';
+export type { Status, FormattedStatus, StatusMessage, ServerStatus } from './process/format_status';
 export { stop, ignore, type Reply, type NoReply, type Stop, type Ignore, type ReturnOptions, type ContinueValue } from './returns';
 export { setLogger, consoleLogger, type Logger } from './logger';
 export { Supervisor, type SupervisorOptions, type Strategy, type ChildInfo, type ChildCounts } from './behaviours/supervisor';
 export { DynamicSupervisor, type DynamicSupervisorOptions } from './behaviours/dynamic_supervisor';
 export { Agent, type AgentTarget } from './behaviours/agent';
-export { RequestId, type RequestResponse, type MultiCallResult } from './behaviours/requests';
+export {
+  RequestId,
+  RequestIdCollection,
+  type RequestResponse,
+  type MultiCallResult,
+  type CollectedResponse,
+  type CollectOptions,
+  type NoResponse,
+} from './behaviours/requests';
 export { Task, type TaskResult, type TaskFn, type AsyncStreamOptions } from './behaviours/task';
 export { TaskSupervisor, type TaskChildOptions } from './behaviours/task_supervisor';
 export { Registry, type RegistryOptions, type RegistryEntry, type RegistryKeys } from './registry/registry';

@@ -10,7 +10,10 @@ import { DecoratorError } from './errors';
 export const HANDLERS_KEY = 'genserver:handlers';
 export const SINGLETON_KEY = 'genserver:singleton';
 
-export type HandlerKind = 'init' | 'call' | 'cast' | 'info' | 'continue' | 'terminate';
+export type HandlerKind = 'init' | 'call' | 'cast' | 'info' | 'continue' | 'terminate' | 'formatStatus';
+
+/** The kinds a class has at most one of: no tag. */
+export const UNTAGGED: ReadonlySet<HandlerKind> = new Set<HandlerKind>(['init', 'terminate', 'formatStatus']);
 
 /** One decorated method, as a decorator wrote it down. */
 export interface HandlerEntry {
@@ -34,6 +37,8 @@ export interface Router {
   readonly singleton: boolean;
   readonly init: Handler | undefined;
   readonly terminate: Handler | undefined;
+  /** `@formatStatus`: shapes what crash reports, getStatus, tracing and the Observer show (format_status.ts). */
+  readonly formatStatus: Handler | undefined;
   readonly calls: ReadonlyMap<string, Handler>;
   readonly casts: ReadonlyMap<string, Handler>;
   readonly infos: ReadonlyMap<string, Handler>;
@@ -118,6 +123,7 @@ export function routerFor(cls: Function, root: Function): Router {
   const maps = { call: new Map<string, Handler>(), cast: new Map(), info: new Map(), continue: new Map() };
   let init: Handler | undefined;
   let terminate: Handler | undefined;
+  let formatStatus: Handler | undefined;
   const proto = cls.prototype as Record<string | symbol, unknown>;
   for (const c of chain) {
     for (const entry of ownEntries(c)) {
@@ -130,6 +136,7 @@ export function routerFor(cls: Function, root: Function): Router {
       };
       if (entry.kind === 'init') init = handler;
       else if (entry.kind === 'terminate') terminate = handler;
+      else if (entry.kind === 'formatStatus') formatStatus = handler;
       else maps[entry.kind].set(entry.tag!, handler);
     }
   }
@@ -138,6 +145,7 @@ export function routerFor(cls: Function, root: Function): Router {
     singleton: isSingleton(cls),
     init,
     terminate,
+    formatStatus,
     calls: maps.call,
     casts: maps.cast,
     infos: maps.info,

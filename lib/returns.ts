@@ -33,7 +33,7 @@ export class Return {
 }
 
 /** `reply(value, state, options?)` and `noreply(state, options)`. */
-class WithValue extends Return {
+export class WithValue extends Return {
   constructor(
     kind: 'reply' | 'noreply',
     state: unknown,
@@ -108,18 +108,40 @@ export interface Ignore extends Return {
  */
 type Value = {} | null | undefined;
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * @internal The running server's own reusable `noreply` and `reply` objects, lent while its handler's
+ * synchronous stretch runs (Process.handle sets and clears them): the first `noreply(state)` and the
+ * first `reply(value, state)` without options in that stretch fill one in instead of allocating,
+ * since the server reads the result before it handles anything else (an async handler keeps its
+ * server busy until it settles, so its object is not lent again meanwhile). Any further call in the
+ * same stretch, and every call elsewhere (after an await, outside servers), allocates.
+ */
+export const lent: { noreply: Return | undefined; reply: WithValue | undefined } = { noreply: undefined, reply: undefined };
+
 /** Answers a call with `value` and keeps `state`. Only call handlers may reply. */
 export function reply<R extends Value, S extends Value, const C extends ContinueValue = never>(
   value: R,
   state: S,
   options?: ReturnOptions<C>,
 ): Reply<R, S, C> {
-  return new WithValue('reply', state, value, options) as Reply<R, S, C>;
+  const own = lent.reply;
+  if (own === undefined || options !== undefined) return new WithValue('reply', state, value, options) as Reply<R, S, C>;
+  lent.reply = undefined;
+  (own as Writable<WithValue>).state = state;
+  (own as Writable<WithValue>).value = value;
+  return own as Reply<R, S, C>;
 }
 
 /** Keeps `state` without replying (a call is then answered later with `GenServer.reply`). */
 export function noreply<S extends Value, const C extends ContinueValue = never>(state: S, options?: ReturnOptions<C>): NoReply<S, C> {
-  return (options === undefined ? new Return('noreply', state) : new WithValue('noreply', state, undefined, options)) as NoReply<S, C>;
+  if (options !== undefined) return new WithValue('noreply', state, undefined, options) as NoReply<S, C>;
+  const own = lent.noreply;
+  if (own === undefined) return new Return('noreply', state) as NoReply<S, C>;
+  lent.noreply = undefined;
+  (own as Writable<Return>).state = state;
+  return own as NoReply<S, C>;
 }
 
 /**

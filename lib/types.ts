@@ -1,4 +1,5 @@
 import type { DownMessage, ExitMessage } from './process/links';
+import type { FormattedStatus, Status } from './process/format_status';
 import type { ViaName } from './process/names';
 import type { ServerRef } from './process/ref';
 import type { ContinueValue, Ignore, NoReply, Reply, Stop } from './returns';
@@ -231,6 +232,12 @@ export type InitHandler<This> = (
 
 /** The shape of a `@terminate` method: `(reason, state)`. */
 export type TerminateHandler<This> = (this: This, reason: Checked<ProtocolOf<This>, unknown>, state: StateParam<StateOf<This>>) => unknown;
+
+/**
+ * The shape of a `@formatStatus` method: the status in (its `state` typed by the class's state), the
+ * keys it changes out, synchronously.
+ */
+export type FormatStatusHandler<This> = (this: This, status: Status<StateParam<StateOf<This>>>) => FormattedStatus;
 
 /** What a call handler may return (or resolve to); `C`: the `continue` options it may give. */
 export type CallReturn<R, S, C = ContinueValue> = Reply<R, S, C> | NoReply<S, C> | Stop<S, R>;

@@ -23,7 +23,7 @@ import {
   reply,
 } from '../lib';
 import { exportedFromCount } from '../lib/node/node';
-import { Burner, Echo } from './support/node_servers';
+import { Burner, Echo, Sealed } from './support/node_servers';
 import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
 
 // Two real worker threads, started once for the whole file (a thread under ts-node takes seconds
@@ -380,6 +380,15 @@ describe('Nodes: servers on worker threads', function () {
       const ref = track(await Echo.start(9, { node: w1 }));
       expect(await GenServer.getState(ref)).to.deep.equal({ n: 9, seen: [] });
       expect(await rejectionOf(GenServer.replaceState(ref, (s) => s))).to.be.instanceOf(PayloadError);
+    });
+
+    it('getStatus asks the node, which shows the state as its @formatStatus does', async () => {
+      const ref = track(await Sealed.start({ secret: 'hunter2' }, { node: w1, name: 'sealed' }));
+      const status = await GenServer.getStatus(ref);
+      expect(status).to.include({ className: 'Sealed', name: 'sealed', status: 'running', formatted: true });
+      expect(status.state).to.deep.equal({ secret: '<hidden>' });
+      expect(status.ref).to.equal(ref);
+      expect(await GenServer.getStatus({ name: 'sealed', node: w1 })).to.deep.include({ state: { secret: '<hidden>' } });
     });
 
     it('Node.info asks the node; GenServer.info (synchronous) says to use it', async () => {

@@ -5,6 +5,7 @@ import {
   GenServer,
   NoProcError,
   RequestId,
+  RequestIdCollection,
   ServerExitError,
   handleCall,
   init,
@@ -12,7 +13,7 @@ import {
   reply,
   type From,
 } from '../lib';
-import { captureLogs, rejectionOf, sleep, trackServers } from './support/helpers';
+import { captureLogs, gate, rejectionOf, sleep, trackServers } from './support/helpers';
 
 class Echo extends GenServer<
   { delay: number; held?: From },
@@ -131,5 +132,182 @@ describe('GenServer.multiCall()', () => {
 
   it('rejects with ArgumentError for servers that are not an array', async () => {
     expect(await rejectionOf(GenServer.multiCall('x' as never, 'echo'))).to.be.instanceOf(ArgumentError);
+  });
+});
+
+/** Replies to `'await'` with what its gate resolves to: the spec decides the order replies come in. */
+class Gated extends GenServer<null> {
+  @handleCall('await')
+  async awaitGate(until: Promise<string>, state: null) {
+    return reply(await until, state);
+  }
+
+  @handleCall('crash')
+  crash(): never {
+    throw new Error('crashed on request');
+  }
+}
+
+/** Timers the event loop holds right now. */
+const activeTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+describe('RequestIdCollection (OTP reqids) and collecting from it', () => {
+  const track = trackServers();
+  captureLogs();
+
+  async function gated(n: number) {
+    const refs = [];
+    for (let i = 0; i < n; i++) refs.push(track(await Gated.start(null)));
+    return refs;
+  }
+
+  it('holds requests with their labels: add, size, toList in the order added', async () => {
+    const [a, b] = await gated(2);
+    const ra = GenServer.sendRequest(a, 'await', Promise.resolve('a'));
+    const rb = GenServer.sendRequest(b, 'await', Promise.resolve('b'));
+    const ids = new RequestIdCollection<string>().add(ra, 'first').add(rb, 'second');
+    expect(ids.size).to.equal(2);
+    expect(ids.toList()).to.deep.equal([
+      [ra, 'first'],
+      [rb, 'second'],
+    ]);
+    expect(() => ids.add(ra, 'again')).to.throw(ArgumentError, /not yet in this collection/);
+    expect(() => ids.add({} as RequestId, 'x')).to.throw(ArgumentError, /RequestId/);
+  });
+
+  it('receiveResponse resolves to responses in the order they arrive, with their labels, removing each', async () => {
+    const servers = await gated(3);
+    const gates = servers.map(() => gate<string>());
+    const ids = new RequestIdCollection<number>();
+    for (const [i, s] of servers.entries()) ids.add(GenServer.sendRequest(s, 'await', gates[i]!.promise), i);
+    const order: number[] = [];
+    const collecting = (async () => {
+      for (let i = 0; i < 3; i++) {
+        const r = await GenServer.receiveResponse(ids, 2000);
+        if (typeof r === 'string') throw new Error(`unexpected ${r}`);
+        expect(r).to.deep.include({ reply: `#${r.label}` });
+        order.push(r.label);
+      }
+    })();
+    for (const i of [2, 0, 1]) {
+      gates[i]!.open(`#${i}`);
+      await sleep(5);
+    }
+    await collecting;
+    expect(order).to.deep.equal([2, 0, 1]);
+    expect(ids.size).to.equal(0);
+    expect(await GenServer.receiveResponse(ids, 10)).to.equal('noRequest');
+  });
+
+  it('hands out responses that arrived before collecting oldest answer first, even for a request added after it answered', async () => {
+    const [a, b, c] = await gated(3);
+    const rb = GenServer.sendRequest(b, 'await', Promise.resolve('b'));
+    await GenServer.waitResponse(rb, 1000);
+    const ra = GenServer.sendRequest(a, 'await', Promise.resolve('a'));
+    await GenServer.waitResponse(ra, 1000);
+    const rc = GenServer.sendRequest(c, 'await', Promise.resolve('c'));
+    await GenServer.waitResponse(rc, 1000);
+    const ids = new RequestIdCollection<string>().add(rc, 'c').add(ra, 'a').add(rb, 'b');
+    const labels = [];
+    for (let r = GenServer.checkResponse(ids); typeof r !== 'string'; r = GenServer.checkResponse(ids)) labels.push(r.label);
+    expect(labels).to.deep.equal(['b', 'a', 'c']);
+  });
+
+  it('gives a dead or crashing server in the set its error as a response, never a rejection', async () => {
+    const [alive, crashing] = await gated(2);
+    const dead = await Gated.start(null);
+    await GenServer.stop(dead);
+    const ids = new RequestIdCollection<string>()
+      .add(GenServer.sendRequest(dead, 'await', Promise.resolve('x')), 'dead')
+      .add(GenServer.sendRequest(crashing, 'crash'), 'crashing')
+      .add(GenServer.sendRequest(alive, 'await', Promise.resolve('fine')), 'alive');
+    const got = new Map<string, unknown>();
+    for (let r = await GenServer.receiveResponse(ids, 2000); typeof r !== 'string'; r = await GenServer.receiveResponse(ids, 2000)) {
+      got.set(r.label, 'reply' in r ? r.reply : r.error);
+    }
+    expect(got.get('dead')).to.be.instanceOf(NoProcError);
+    expect(got.get('crashing')).to.be.instanceOf(ServerExitError);
+    expect(got.get('alive')).to.equal('fine');
+  });
+
+  it("receiveResponse resolves to 'timeout' and gives up the requests left: a later reply is ignored, the requests stay listed", async () => {
+    const [s] = await gated(1);
+    const late = gate<string>();
+    const ids = new RequestIdCollection().add(GenServer.sendRequest(s!, 'await', late.promise), 'late');
+    expect(await GenServer.receiveResponse(ids, 20)).to.equal('timeout');
+    late.open('too late');
+    await sleep(10);
+    expect(ids.size).to.equal(1);
+    expect(GenServer.checkResponse(ids)).to.equal('noReply');
+    expect(await GenServer.receiveResponse(ids, 1000), 'nothing left that can answer: at once').to.equal('timeout');
+  });
+
+  it("waitResponse resolves to 'timeout' and the requests stay collectable", async () => {
+    const [s] = await gated(1);
+    const late = gate<string>();
+    const ids = new RequestIdCollection().add(GenServer.sendRequest(s!, 'await', late.promise), 'late');
+    expect(await GenServer.waitResponse(ids, 20)).to.equal('timeout');
+    late.open('now');
+    expect(await GenServer.waitResponse(ids, 1000)).to.deep.include({ reply: 'now', label: 'late' });
+  });
+
+  it('with { delete: false } keeps the request that answered, and hands out the next response next', async () => {
+    const [a, b] = await gated(2);
+    const ids = new RequestIdCollection<string>();
+    ids.add(GenServer.sendRequest(a, 'await', Promise.resolve('a')), 'a');
+    const first = await GenServer.receiveResponse(ids, 1000, { delete: false });
+    ids.add(GenServer.sendRequest(b, 'await', Promise.resolve('b')), 'b');
+    const second = await GenServer.waitResponse(ids, 1000, { delete: false });
+    expect([first, second].map((r) => (typeof r === 'string' ? r : r.label))).to.deep.equal(['a', 'b']);
+    expect(ids.size).to.equal(2);
+    expect(GenServer.checkResponse(ids)).to.equal('noReply');
+  });
+
+  it('checkResponse never waits: a response, noReply, or noRequest', async () => {
+    const [s] = await gated(1);
+    const ids = new RequestIdCollection();
+    expect(GenServer.checkResponse(ids)).to.equal('noRequest');
+    const go = gate<string>();
+    ids.add(GenServer.sendRequest(s!, 'await', go.promise), 'x');
+    expect(GenServer.checkResponse(ids)).to.equal('noReply');
+    go.open('done');
+    await GenServer.waitResponse(ids, 1000, { delete: false });
+    expect(GenServer.checkResponse(new RequestIdCollection().add(ids.toList()[0]![0], 'y'))).to.deep.include({ reply: 'done', label: 'y' });
+  });
+
+  it('two collectors waiting on one collection each get a different response', async () => {
+    const [a, b] = await gated(2);
+    const ga = gate<string>();
+    const gb = gate<string>();
+    const ids = new RequestIdCollection<string>()
+      .add(GenServer.sendRequest(a, 'await', ga.promise), 'a')
+      .add(GenServer.sendRequest(b, 'await', gb.promise), 'b');
+    const one = GenServer.receiveResponse(ids, 2000);
+    const two = GenServer.receiveResponse(ids, 2000);
+    await sleep(5); // both handlers are awaiting their gates
+    gb.open('b');
+    await sleep(5);
+    ga.open('a');
+    const labels = (await Promise.all([one, two])).map((r) => (typeof r === 'string' ? r : r.label));
+    expect(labels).to.deep.equal(['b', 'a']);
+  });
+
+  it('leaves no timer behind once a response ends the wait', async () => {
+    const [s] = await gated(1);
+    const go = gate<string>();
+    const ids = new RequestIdCollection().add(GenServer.sendRequest(s!, 'await', go.promise), 'x');
+    const before = activeTimers();
+    const waiting = GenServer.receiveResponse(ids, 60_000);
+    expect(activeTimers()).to.equal(before + 1);
+    go.open('x');
+    await waiting;
+    expect(activeTimers()).to.equal(before);
+  });
+
+  it('rejects with ArgumentError for a bad timeout or delete option', async () => {
+    const ids = new RequestIdCollection();
+    expect(await rejectionOf(GenServer.receiveResponse(ids, -1))).to.be.instanceOf(ArgumentError);
+    expect(await rejectionOf(GenServer.waitResponse(ids, 10, { delete: 'yes' as never }))).to.be.instanceOf(ArgumentError);
+    expect(() => GenServer.checkResponse(ids, { delete: 1 as never })).to.throw(ArgumentError);
   });
 });

@@ -1,5 +1,6 @@
 import type { Workload } from '../workload';
 import { asyncCalls } from './async_calls';
+import { busyLoop } from './busy_loop';
 import { casts } from './casts';
 import { cluster } from './cluster';
 import { codec } from './codec';
@@ -21,6 +22,7 @@ export const workloads: readonly Workload[] = [
   calls64,
   casts,
   startStop,
+  busyLoop,
   queuedCasts,
   idleHeap,
   eventLoopCheap,

@@ -29,7 +29,7 @@ export const sequentialCalls: Workload = {
           }),
         config,
       );
-      return [row(this.key, this.name, 'ops/s', pair.ours, pair.base, atLeastTimes(0.6))];
+      return [row(this.key, this.name, 'ops/s', pair.ours, pair.base, atLeastTimes(0.7))];
     } finally {
       await GenServer.stop(ref);
       await actor.stop();

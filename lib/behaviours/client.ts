@@ -171,7 +171,7 @@ export function cast(server: ServerTarget, tag: string, payload?: unknown): void
     return;
   }
   if (proc.full) return proc.drop('cast', tag);
-  proc.deliver(new Message(CAST, tag, payload, server));
+  proc.deliverEntry(CAST, tag, payload, server);
 }
 
 export function send<P extends Protocol = Protocol, K extends keyof Infos<P> & string = keyof Infos<P> & string>(
@@ -186,7 +186,7 @@ export function send(server: ServerTarget, tag: string, payload?: unknown): void
     return;
   }
   if (proc.full) return proc.drop('info', tag);
-  proc.deliver(new Message(INFO, tag, payload, server));
+  proc.deliverEntry(INFO, tag, payload, server);
 }
 
 export function reply<R>(from: From<R>, value: NoInfer<R>): void;

@@ -99,16 +99,25 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
   /**
    * Resolves to the reply of a request (OTP `receive_response`). Rejects with `CallTimeoutError`
    * after `timeout` ms (default 5000; Infinity waits forever), or with the call's own error.
+   * Given a `RequestIdCollection`: the first response to arrive, with its label
+   * (`{ reply | error, label, request }`), `'timeout'` (the requests left are given up) or
+   * `'noRequest'` (empty); option `delete` (default true) removes the request that answered.
    */
   static receiveResponse: typeof requests.receiveResponse = requests.receiveResponse;
 
   /**
    * Waits up to `timeout` ms (default 5000) for a request's response: `{ reply }`, `{ error }`, or
    * `undefined` on timeout, when the request can still be collected later (OTP `wait_response`).
+   * Given a `RequestIdCollection`: as `receiveResponse`, but after a `'timeout'` its requests can
+   * still be collected.
    */
   static waitResponse: typeof requests.waitResponse = requests.waitResponse;
 
-  /** The response of a request if it has arrived (`{ reply }` or `{ error }`), else `undefined`. Never waits. */
+  /**
+   * The response of a request if it has arrived (`{ reply }` or `{ error }`), else `undefined`. Never
+   * waits. Given a `RequestIdCollection`: the first response that arrived with its label, `'noReply'`
+   * or `'noRequest'`.
+   */
   static checkResponse: typeof requests.checkResponse = requests.checkResponse;
 
   /**
@@ -183,6 +192,14 @@ export abstract class GenServer<State = unknown, P extends Protocol = Protocol> 
    * If `fn` throws, the state is unchanged and the promise rejects with that error.
    */
   static replaceState: typeof sys.replaceState = sys.replaceState;
+
+  /**
+   * The server's status (OTP's `:sys.get_status`), read between two messages like `getState`:
+   * `{ ref, className, name, status, parent, state, messages, mailboxLength, handled, trapExits,
+   * tracing, formatted }`, its state and first 100 queued messages as the class's `@formatStatus`
+   * shows them. Default timeout 5000 ms; rejects like `getState`. Works for a server on another node.
+   */
+  static getStatus: typeof sys.getStatus = sys.getStatus;
 
   /** A synchronous snapshot: name, status, mailbox length, links, monitors, counters. Never waits. */
   static info: (server: client.ServerTarget) => sys.ServerInfo = sys.info;

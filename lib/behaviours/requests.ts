@@ -1,42 +1,14 @@
 import { call, DEFAULT_CALL_TIMEOUT, isTimeout, type ServerTarget } from './client';
 import { ArgumentError, CallTimeoutError } from '../errors';
 import type { Calls, PayloadArg, PayloadOfCall, Protocol, ReplyOfCall, TypedTarget } from '../types';
+import { RequestId, type RequestResponse } from './request_id';
+import { RequestIdCollection, type CollectOptions, type CollectedResponse, type NoResponse } from './request_ids';
+
+export { RequestId, type RequestResponse } from './request_id';
+export { RequestIdCollection, type CollectOptions, type CollectedResponse, type NoResponse } from './request_ids';
 
 // OTP's gen_server:send_request/receive_response: a call split in two, so that one caller can have
 // many calls in flight and collect them later, under one deadline.
-
-/** A response: `{ reply }`, or `{ error }` when the call failed (the server exited, was not alive...). */
-export type RequestResponse<R> = { readonly reply: R } | { readonly error: unknown };
-
-/**
- * A call in flight, from `GenServer.sendRequest`; collect it with `receiveResponse`,
- * `waitResponse` or `checkResponse`. `R` is the reply type.
- */
-export class RequestId<R = unknown> {
-  /** @internal */
-  response: RequestResponse<R> | undefined = undefined;
-  /** @internal */
-  readonly settled: Promise<RequestResponse<R>>;
-
-  /** @internal */
-  constructor(
-    /** The server the request went to, as the caller named it. */
-    readonly server: unknown,
-    /** The call's tag. */
-    readonly tag: string,
-    promise: Promise<unknown>,
-  ) {
-    // Caught here, so a request whose response no one collects is never an unhandled rejection.
-    this.settled = promise.then(
-      (reply) => (this.response = { reply: reply as R }),
-      (error: unknown) => (this.response = { error }),
-    );
-  }
-
-  toString(): string {
-    return `#RequestId<'${this.tag}'>`;
-  }
-}
 
 export function sendRequest<P extends Protocol = Protocol, K extends keyof Calls<P> & string = keyof Calls<P> & string>(
   server: TypedTarget<P> | ServerTarget,
@@ -50,7 +22,8 @@ export function sendRequest(server: ServerTarget, tag: string, payload?: unknown
 }
 
 function checkRequest(request: unknown): asserts request is RequestId {
-  if (!(request instanceof RequestId)) throw new ArgumentError('request', request, 'a RequestId returned by GenServer.sendRequest()');
+  if (!(request instanceof RequestId))
+    throw new ArgumentError('request', request, 'a RequestId returned by GenServer.sendRequest(), or a RequestIdCollection');
 }
 
 function checkTimeout(timeout: unknown): void {
@@ -69,16 +42,63 @@ function within<R>(request: RequestId<R>, timeout: number): Promise<RequestRespo
   });
 }
 
-export async function waitResponse<R>(
-  request: RequestId<R>,
+function checkOptions(options: unknown): boolean {
+  if (options === undefined) return true;
+  const remove = typeof options === 'object' && options !== null ? (options as CollectOptions).delete : options;
+  if (remove !== undefined && typeof remove !== 'boolean') throw new ArgumentError('options', options, 'an object { delete?: boolean }');
+  return remove ?? true;
+}
+
+/**
+ * Waits up to `timeout` ms (default 5000) for a response (OTP `wait_response`). For a request:
+ * `{ reply }`, `{ error }`, or `undefined` on timeout (it can still be collected later). For a
+ * collection: the first response to arrive with its label, `'timeout'` (the requests can still be
+ * collected later) or `'noRequest'` (the collection is empty); `delete` (default true) removes the
+ * request that answered.
+ */
+export function waitResponse<R>(request: RequestId<R>, timeout?: number): Promise<RequestResponse<R> | undefined>;
+export function waitResponse<L, R>(
+  requests: RequestIdCollection<L, R>,
+  timeout?: number,
+  options?: CollectOptions,
+): Promise<CollectedResponse<L, R> | NoResponse>;
+export async function waitResponse(
+  request: RequestId | RequestIdCollection,
   timeout: number = DEFAULT_CALL_TIMEOUT,
-): Promise<RequestResponse<R> | undefined> {
+  options?: CollectOptions,
+): Promise<unknown> {
+  if (request instanceof RequestIdCollection) {
+    checkTimeout(timeout);
+    return request.next(timeout, checkOptions(options), false);
+  }
   checkRequest(request);
   checkTimeout(timeout);
   return within(request, timeout);
 }
 
-export async function receiveResponse<R>(request: RequestId<R>, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<R> {
+/**
+ * The reply of a request (OTP `receive_response`): rejects with `CallTimeoutError` after `timeout` ms
+ * (default 5000), or with the call's own error. For a collection: resolves to the first response to
+ * arrive with its label (`{ reply, label, request }` or `{ error, label, request }`, never a
+ * rejection for a call's failure), `'noRequest'` if the collection is empty, or `'timeout'`, when
+ * every request left in it is given up (their responses are ignored; they stay listed). `delete`
+ * (default true) removes the request that answered.
+ */
+export function receiveResponse<R>(request: RequestId<R>, timeout?: number): Promise<R>;
+export function receiveResponse<L, R>(
+  requests: RequestIdCollection<L, R>,
+  timeout?: number,
+  options?: CollectOptions,
+): Promise<CollectedResponse<L, R> | NoResponse>;
+export async function receiveResponse(
+  request: RequestId | RequestIdCollection,
+  timeout: number = DEFAULT_CALL_TIMEOUT,
+  options?: CollectOptions,
+): Promise<unknown> {
+  if (request instanceof RequestIdCollection) {
+    checkTimeout(timeout);
+    return request.next(timeout, checkOptions(options), true);
+  }
   checkRequest(request);
   checkTimeout(timeout);
   const response = await within(request, timeout);
@@ -87,7 +107,22 @@ export async function receiveResponse<R>(request: RequestId<R>, timeout: number 
   return response.reply;
 }
 
-export function checkResponse<R>(request: RequestId<R>): RequestResponse<R> | undefined {
+/**
+ * A response if one has arrived, never waiting (OTP `check_response`). For a request: `{ reply }`,
+ * `{ error }` or `undefined`. For a collection: the first response that arrived with its label,
+ * `'noReply'` when none has yet, `'noRequest'` when it is empty; `delete` as for `receiveResponse`.
+ */
+export function checkResponse<R>(request: RequestId<R>): RequestResponse<R> | undefined;
+export function checkResponse<L, R>(
+  requests: RequestIdCollection<L, R>,
+  options?: CollectOptions,
+): CollectedResponse<L, R> | 'noReply' | 'noRequest';
+export function checkResponse(request: RequestId | RequestIdCollection, options?: CollectOptions): unknown {
+  if (request instanceof RequestIdCollection) {
+    const remove = checkOptions(options);
+    if (request.size === 0) return 'noRequest';
+    return request.take(remove) ?? 'noReply';
+  }
   checkRequest(request);
   return request.response;
 }

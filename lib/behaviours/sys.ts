@@ -4,7 +4,8 @@ import { remote } from '../process/remote';
 import { context, isOwnAwaitingCode } from '../process/context';
 import { SYSTEM } from '../process/message';
 import type { Name, ViaName } from '../process/names';
-import type { StatusName } from '../process/status';
+import { DEAD, type StatusName } from '../process/status';
+import { formatStatus, type ServerStatus } from '../process/format_status';
 import type { ServerRef } from '../process/ref';
 
 // Introspection, the job of Erlang's `:sys` module: served between two messages, never in the
@@ -33,11 +34,11 @@ export interface ServerInfo {
   tracing: boolean;
   /** Pending `sendAfter` timers. */
   timers: number;
-  /** The exit reason, once dead. */
+  /** The exit reason, once dead (as the class's `@formatStatus` shows `reason`, if it has one). */
   exitReason: unknown;
 }
 
-function system(server: ServerTarget, tag: 'getState' | 'replaceState', payload: unknown, timeout: number): Promise<unknown> {
+function system(server: ServerTarget, tag: 'getState' | 'replaceState' | 'getStatus', payload: unknown, timeout: number): Promise<unknown> {
   const proc = processFor(server);
   if (proc === undefined && isRemote(server)) {
     if (!isTimeout(timeout))
@@ -78,6 +79,14 @@ export function replaceState(
   return system(server, 'replaceState', fn, timeout);
 }
 
+/**
+ * The server's status (OTP's `:sys.get_status`), read between two messages: its state and queued
+ * messages as the class's `@formatStatus` shows them, its parent, name and counters.
+ */
+export function getStatus(server: ServerTarget, timeout: number = DEFAULT_CALL_TIMEOUT): Promise<ServerStatus> {
+  return system(server, 'getStatus', undefined, timeout) as Promise<ServerStatus>;
+}
+
 /** `info` and `trace` are synchronous, so they cannot ask another node. */
 function local(server: ServerTarget, what: string): never {
   throw new ArgumentError(
@@ -106,7 +115,7 @@ export function info(server: ServerTarget): ServerInfo {
     trapExits: proc.trapping,
     tracing: proc.tracing,
     timers: proc.timers?.size ?? 0,
-    exitReason: proc.exitReason,
+    exitReason: proc.status === DEAD ? formatStatus(proc, { state: proc.state, reason: proc.exitReason }).reason : undefined,
   };
 }
 

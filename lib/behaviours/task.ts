@@ -220,16 +220,9 @@ export class Task<R = unknown> {
     fn: (item: T, signal: AbortSignal) => R | PromiseLike<R>,
     options?: AsyncStreamOptions,
   ): AsyncIterable<TaskResult<Awaited<R>>> {
-    if (items === null || typeof items !== 'object' || !(Symbol.iterator in items || Symbol.asyncIterator in items)) {
-      throw new ArgumentError('items', items, 'an iterable or async iterable');
-    }
-    checkFn(fn);
-    const opts = checkStreamOptions(options);
     // The owner is the server running now: iteration happens after awaits, when it is unknown.
     const owner = context.current;
-    return {
-      [Symbol.asyncIterator]: () => stream(items, fn, opts, (f) => spawnTask(f, owner, owner)) as AsyncGenerator<TaskResult<Awaited<R>>>,
-    };
+    return asyncStreamOf(items, fn, options, (f) => spawnTask(f, owner, owner), false);
   }
 
   /**
@@ -334,12 +327,36 @@ function checkStreamOptions(options: unknown): Required<AsyncStreamOptions> {
   return { maxConcurrency, ordered, timeout, onTimeout };
 }
 
+/**
+ * `asyncStream`'s checks and its iterable, for `Task.asyncStream` and `TaskSupervisor.asyncStream`:
+ * `spawn` starts one task (under a supervisor, it resolves once the supervisor has started it);
+ * `exitsAsResults` yields a task's exit as `{ exit }` instead of throwing (the nolink streams).
+ * @internal
+ */
+export function asyncStreamOf<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  fn: (item: T, signal: AbortSignal) => R | PromiseLike<R>,
+  options: AsyncStreamOptions | undefined,
+  spawn: (fn: TaskFn<R>) => Task<R> | Promise<Task<R>>,
+  exitsAsResults: boolean,
+): AsyncIterable<TaskResult<Awaited<R>>> {
+  if (items === null || typeof items !== 'object' || !(Symbol.iterator in items || Symbol.asyncIterator in items)) {
+    throw new ArgumentError('items', items, 'an iterable or async iterable');
+  }
+  checkFn(fn);
+  const opts = checkStreamOptions(options);
+  return {
+    [Symbol.asyncIterator]: () => stream(items, fn, opts, spawn, exitsAsResults) as AsyncGenerator<TaskResult<Awaited<R>>>,
+  };
+}
+
 /** Spawns one task per input with at most `maxConcurrency` running, yielding their outcomes. */
 async function* stream<T, R>(
   items: Iterable<T> | AsyncIterable<T>,
   fn: (item: T, signal: AbortSignal) => R | PromiseLike<R>,
   opts: Required<AsyncStreamOptions>,
-  spawn: (fn: TaskFn<R>) => Task<R>,
+  spawn: (fn: TaskFn<R>) => Task<R> | Promise<Task<R>>,
+  exitsAsResults: boolean,
 ): AsyncGenerator<TaskResult<R>, void, undefined> {
   const input: Iterator<T> | AsyncIterator<T> =
     Symbol.asyncIterator in Object(items) ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
@@ -355,7 +372,7 @@ async function* stream<T, R>(
           break;
         }
         const item = next.value;
-        const task = spawn((signal) => fn(item, signal));
+        const task = await spawn((signal) => fn(item, signal));
         const entry = { task, done: task.wait(opts.timeout), finished: false } as (typeof running)[number];
         void entry.done.then((outcome) => {
           entry.outcome = outcome;
@@ -382,7 +399,8 @@ async function* stream<T, R>(
         if (opts.onTimeout === 'exit') throw new TaskTimeoutError(entry.task.ref, opts.timeout);
         yield { exit: 'timeout' };
       } else if ('exit' in outcome) {
-        throw new TaskExitError(entry.task.ref, outcome.exit);
+        if (!exitsAsResults) throw new TaskExitError(entry.task.ref, outcome.exit);
+        yield outcome;
       } else {
         yield outcome;
       }

@@ -5,7 +5,7 @@ import { ArgumentError } from '../errors';
 import { context } from '../process/context';
 import type { Process } from '../process/process';
 import { ServerRef } from '../process/ref';
-import { spawnTask, type Task, type TaskFn } from './task';
+import { asyncStreamOf, spawnTask, type AsyncStreamOptions, type Task, type TaskFn, type TaskResult } from './task';
 
 // Elixir's Task.Supervisor: a DynamicSupervisor whose children are tasks. The supervisor is each
 // task's parent (its shutdown ends them); `async` also links the task to the caller.
@@ -90,6 +90,44 @@ export class TaskSupervisor {
    */
   static asyncNolink<R>(sup: ServerTarget, fn: TaskFn<R>): Promise<Task<Awaited<R>>> {
     return startTask(sup, fn, undefined);
+  }
+
+  /**
+   * `Task.asyncStream` with the tasks under this supervisor (Elixir's `Task.Supervisor.async_stream`):
+   * runs `fn(item, signal)` for every item, at most `maxConcurrency` at once, each task a child of
+   * `sup` and linked to the running server, if any, as `async` does; yields `{ ok: result }` per
+   * item as an async iterable. The same options and defaults: `maxConcurrency`
+   * (`os.availableParallelism()`), `ordered` (true), `timeout` (5000 ms per task), `onTimeout`
+   * (`'exit'` throws `TaskTimeoutError`; `'killTask'` yields `{ exit: 'timeout' }`). A task that
+   * throws makes the iteration throw `TaskExitError`; so does starting one on a supervisor that is
+   * gone (`NoProcError`) or full (`MaxChildrenError`). Breaking off shuts the tasks still running down.
+   *
+   * ```ts
+   * for await (const r of TaskSupervisor.asyncStream('tasks', urls, (url, signal) => fetch(url, { signal }))) ...
+   * ```
+   */
+  static asyncStream<T, R>(
+    sup: ServerTarget,
+    items: Iterable<T> | AsyncIterable<T>,
+    fn: (item: T, signal: AbortSignal) => R | PromiseLike<R>,
+    options?: AsyncStreamOptions,
+  ): AsyncIterable<TaskResult<Awaited<R>>> {
+    const caller = context.current;
+    return asyncStreamOf(items, fn, options, (f) => startTask(sup, f, caller) as Promise<Task<R>>, false);
+  }
+
+  /**
+   * Like `asyncStream`, but the tasks are not linked to the caller (Elixir's `async_stream_nolink`):
+   * a task that throws or is killed yields `{ exit: reason }` and the iteration goes on; it never
+   * reaches the caller as an exit signal.
+   */
+  static asyncStreamNolink<T, R>(
+    sup: ServerTarget,
+    items: Iterable<T> | AsyncIterable<T>,
+    fn: (item: T, signal: AbortSignal) => R | PromiseLike<R>,
+    options?: AsyncStreamOptions,
+  ): AsyncIterable<TaskResult<Awaited<R>>> {
+    return asyncStreamOf(items, fn, options, (f) => startTask(sup, f, undefined) as Promise<Task<R>>, true);
   }
 
   /**

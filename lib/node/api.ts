@@ -30,6 +30,7 @@ Object.assign(local, {
   send: (name: string, tag: string, payload: unknown) => client.send(name, tag, payload),
   stop: (name: string, reason: unknown, timeout: number) => client.stop(name, reason, timeout),
   getState: (name: string, timeout: number) => sys.getState(name, timeout),
+  getStatus: (name: string, timeout: number) => sys.getStatus(name, timeout),
   replaceState: (name: string, fn: (s: unknown) => unknown, timeout: number) => sys.replaceState(name, fn, timeout),
   exit: (name: string, reason: unknown) => client.exit(name, reason),
   awaitExit: (name: string) => client.awaitExit(name),

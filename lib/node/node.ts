@@ -16,7 +16,7 @@ import { CALL, CAST, CallMessage, INFO, Message, STOP, reject, settle } from '..
 import { ViaName } from '../process/names';
 import type { Process } from '../process/process';
 import { PROC, ServerRef } from '../process/ref';
-import { remote, type RemoteHooks } from '../process/remote';
+import { remote, type RemoteHooks, type SystemRequest } from '../process/remote';
 import { DEAD } from '../process/status';
 import { classNameOf } from './classes';
 import { forgetNode, forgetRef, internRef, RemoteRef } from './remote_ref';
@@ -436,12 +436,13 @@ function cast(target: unknown, info: boolean, tag: string, payload: unknown): vo
   sendFrame(where.node, [info ? F_INFO : F_CAST, where.to, tag, wireValue, enc, where.inc]);
 }
 
-function system(target: unknown, request: 'getState' | 'replaceState' | 'stop' | 'info', arg: unknown, timeout: number): Promise<unknown> {
+function system(target: unknown, request: SystemRequest, arg: unknown, timeout: number): Promise<unknown> {
   const name = localName(target);
   if (name !== undefined) {
     if (request === 'stop') return local.stop(name, arg, timeout);
     if (request === 'getState') return local.getState(name, timeout);
     if (request === 'info') return local.info(name);
+    if (request === 'getStatus') return local.getStatus(name, timeout);
     return local.replaceState(name, arg as (s: unknown) => unknown, timeout);
   }
   if (request === 'replaceState') {
@@ -704,6 +705,7 @@ export const local = {} as {
   send(name: string, tag: string, payload: unknown): void;
   stop(name: string, reason: unknown, timeout: number): Promise<void>;
   getState(name: string, timeout: number): Promise<unknown>;
+  getStatus(name: string, timeout: number): Promise<unknown>;
   replaceState(name: string, fn: (s: unknown) => unknown, timeout: number): Promise<unknown>;
   exit(name: string, reason: unknown): void;
   awaitExit(name: string): Promise<unknown>;

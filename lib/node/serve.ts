@@ -99,7 +99,7 @@ export function serve(from: string, f: Frame): void {
       if (proc === undefined) return;
       const info = kind === F_INFO;
       if (proc.full) return proc.drop(info ? 'info' : 'cast', tag);
-      return proc.deliver(new Message(info ? INFO : CAST, tag, value(payload, enc), proc.ref));
+      return proc.deliverEntry(info ? INFO : CAST, tag, value(payload, enc), proc.ref);
     }
     case F_EXIT: {
       const [, to, inc, fromMarker, reason, enc, isLink] = f as unknown as [number, number, number, unknown, unknown, number, number];
@@ -193,6 +193,8 @@ export function serve(from: string, f: Frame): void {
       if (request === 'getState') work = sys.getState(proc.ref, Infinity);
       else if (request === 'stop') work = client.stop(proc.ref, value(arg, enc));
       else if (request === 'info') work = Promise.resolve(infoOf(proc));
+      else if (request === 'getStatus')
+        work = sys.getStatus(proc.ref, Infinity).then((status) => ({ ...status, name: crossing(status.name) }));
       else return fail(from, callId, new NoProcError(to));
       work.then(
         (v) => answer(from, callId, R_OK, v),
@@ -208,8 +210,12 @@ export function serve(from: string, f: Frame): void {
 /** `Node.info(ref)` of a server here: `GenServer.info`, with what cannot cross (a via name) described. */
 export function infoOf(proc: Process): sys.ServerInfo {
   const info = sys.info(proc.ref);
-  const name = info.name;
-  return { ...info, name: typeof name === 'string' || typeof name === 'function' || name === undefined ? name : (String(name) as never) };
+  return { ...info, name: crossing(info.name) };
+}
+
+/** A name as it crosses to another node: a via name is described (its registry is here). */
+function crossing<N>(name: N): N {
+  return typeof name === 'string' || typeof name === 'function' || name === undefined ? name : (String(name) as never);
 }
 
 function spawn(from: string, f: Frame): void {

@@ -89,7 +89,7 @@ export const F_SPAWN = 11;
 export const F_WHEREIS = 12;
 /**
  * A `:sys`-style request: `[F_SYS, callId, target, inc, request, arg, enc]`; `request` is
- * `'getState'`, `'info'` or `'stop'` (`arg`: the reason). Answered by `F_REPLY` (for `'stop'`: once
+ * `'getState'`, `'getStatus'`, `'info'` or `'stop'` (`arg`: the reason). Answered by `F_REPLY` (for `'stop'`: once
  * the server has exited).
  */
 export const F_SYS = 13;

@@ -1,9 +1,10 @@
 import { inspect } from 'node:util';
 import { ViaName } from '../process/names';
+import { formatStatus } from '../process/format_status';
 import type { Process } from '../process/process';
 
-// The one place a server's state becomes text for the page. A later `@formatStatus` hook belongs here:
-// every view that shows state (the detail pane, and any future one) goes through this function.
+// The one place a server's state becomes text for the page: every view that shows state (the detail
+// pane, and any future one) goes through this function, and so through the class's `@formatStatus`.
 
 /** How deep and how long a state is shown; a state is user data of any size. */
 export const STATE_DEPTH = 4;
@@ -11,11 +12,14 @@ const MAX_ARRAY = 100;
 const MAX_STRING = 2000;
 const MAX_CHARS = 20_000;
 
-/** The server's state as the detail pane shows it: depth-limited, long arrays and strings cut. */
+/**
+ * The server's state as the detail pane shows it: as its `@formatStatus` shapes it (if it has one),
+ * depth-limited, long arrays and strings cut.
+ */
 export function formatState(proc: Process): string {
   let text: string;
   try {
-    text = inspect(proc.state, {
+    text = inspect(formatStatus(proc, { state: proc.state }).state, {
       depth: STATE_DEPTH,
       maxArrayLength: MAX_ARRAY,
       maxStringLength: MAX_STRING,

@@ -1,8 +1,10 @@
-import { ServerExitError, describeReason, isError, safeInspect } from '../errors';
+import { ServerExitError, UNINSPECTABLE, describeReason, isError, safeInspect } from '../errors';
+import { formatStatus, messageText, statusMessage } from './format_status';
 import { logger } from '../logger';
+import { lent } from '../returns';
 import { context, runTracked, tracked } from './context';
 import { notifyExit } from './links';
-import { CALL, KIND_NAMES, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
+import { CALL, SYSTEM, reject, settle, type CallMessage, type Message } from './message';
 import { unregisterName } from './names';
 import { remote } from './remote';
 import type { Process } from './process';
@@ -52,6 +54,9 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
   if (terminate === undefined) return finish();
   const previous = context.current;
   context.current = proc;
+  // terminate may run inside another server's handler (a link's exit): keep it off that one's lent result.
+  const { noreply, reply } = lent;
+  lent.noreply = lent.reply = undefined;
   let result: unknown;
   try {
     result = tracked(terminate.fn)
@@ -61,6 +66,8 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
     failed(error);
   } finally {
     context.current = previous;
+    lent.noreply = noreply;
+    lent.reply = reply;
   }
   if (isThenable(result)) {
     proc.busy = true;
@@ -77,22 +84,33 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
   finish();
 }
 
-/** A crash report, as OTP's: the server, its last message, its state, and the reason with its stack. */
+/**
+ * A crash report, as OTP's: the server, its last message, its state, and the reason with its stack,
+ * each as the server's `@formatStatus` shows them (format_status.ts), in the text and in the metadata.
+ */
 function crashReport(proc: Process, reason: unknown, last: Message | undefined, where?: string): void {
+  const s = formatStatus(proc, { state: proc.state, reason, ...(last && { message: statusMessage(last) }) });
+  const shown = s.reason;
   let stack: string | undefined;
   try {
-    if (isError(reason) && typeof reason.stack === 'string') stack = reason.stack;
+    if (isError(shown) && typeof shown.stack === 'string') stack = shown.stack;
   } catch {
     // a stack getter that throws
   }
-  stack ??= describeReason(reason);
-  const lastLine = last ? `${KIND_NAMES[last.kind]} '${last.tag}' with ${show(last.payload)}` : 'none';
+  stack ??= describeReason(shown);
+  const lastLine = s.message !== undefined ? messageText(s.message) : 'none';
+  let lastMessage: { tag: unknown; payload: unknown } | undefined;
+  try {
+    lastMessage = s.message && { tag: s.message.tag, payload: s.message.payload };
+  } catch {
+    lastMessage = { tag: undefined, payload: UNINSPECTABLE };
+  }
   logger().error(
     `GenServer ${proc.ref} (${proc.className}) terminating${where ? ` (${where} threw)` : ''}\n` +
       `  last message: ${lastLine}\n` +
-      `  state: ${show(proc.state)}\n` +
+      `  state: ${show(s.state)}\n` +
       `  reason: ${stack}`,
-    { server: proc.ref, reason, lastMessage: last && { tag: last.tag, payload: last.payload }, state: proc.state },
+    { server: proc.ref, reason: shown, lastMessage, state: s.state },
   );
 }
 
@@ -116,7 +134,7 @@ export function die(proc: Process, reason: unknown): void {
   const handling = proc.lastMessage;
   if (handling !== undefined && handling.kind === CALL) reject(handling as CallMessage, new ServerExitError(handling.target, reason));
   if (proc.user) {
-    for (const msg of proc.user.drain()) if (msg.kind === CALL) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
+    for (const msg of proc.user.takeMessages()) if (msg.kind === CALL) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
     proc.user = undefined;
   }
   if (proc.control) {

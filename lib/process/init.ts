@@ -1,6 +1,6 @@
 import { AlreadyStartedError, BadReturnError, ServerExitError } from '../errors';
 import type { Handler } from '../metadata';
-import { Return, type ReturnOptions } from '../returns';
+import { Return, lent, type ReturnOptions } from '../returns';
 import { context, runTracked, tracked } from './context';
 import { link } from './links';
 import { registerName, whereisProcess, type Name } from './names';
@@ -60,6 +60,9 @@ function runInit(proc: Process, arg: unknown): Promise<ServerRef | undefined> {
   proc.busy = true;
   const previous = context.current;
   context.current = proc;
+  // Started from a handler (startLink): init's noreply() must not fill in the parent's lent result.
+  const { noreply, reply } = lent;
+  lent.noreply = lent.reply = undefined;
   let result: unknown;
   try {
     result = tracked(init.fn) ? runTracked(proc, init.fn, proc.server, arg) : init.fn.call(proc.server, arg);
@@ -68,6 +71,8 @@ function runInit(proc: Process, arg: unknown): Promise<ServerRef | undefined> {
     return Promise.reject(error);
   } finally {
     context.current = previous;
+    lent.noreply = noreply;
+    lent.reply = reply;
   }
   if (isThenable(result)) {
     return Promise.resolve(result).then(

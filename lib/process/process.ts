@@ -1,14 +1,16 @@
-import { BadReturnError, UnknownMessageError, describeReason, safeInspect } from '../errors';
+import { BadReturnError, UnknownMessageError } from '../errors';
 import { logger } from '../logger';
 import type { Handler, Router } from '../metadata';
-import { Return, type ReturnOptions } from '../returns';
+import { Return, WithValue, lent, type ReturnOptions } from '../returns';
 import { context, runTracked, tracked, tracksAwait, type Invocation } from './context';
 import type { MonitorRef } from './links';
 import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
 import { Delay } from './delay';
+import { formatStatus, statusMessage, statusOf, traceIn, traceReply, traceState } from './format_status';
 import { die, shutdown } from './exit';
 import { startProcess } from './init';
 import type { Name } from './names';
+import { Mailbox } from './mailbox';
 import { Queue } from './queue';
 import { ServerRef } from './ref';
 import { schedule, tick, type Runnable } from './scheduler';
@@ -18,7 +20,10 @@ import { DEAD, RUNNING, STARTING, STATUS_NAMES, TERMINATING, isThenable, type St
 /** Messages one process handles in a row before the others on the run queue get a turn. */
 const RUN_BUDGET = 1024;
 
-const show = (x: unknown): string => safeInspect(x);
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The state of a reusable result once the server has read it (see `apply`). */
+const CONSUMED: unique symbol = Symbol('consumed');
 
 /** `x instanceof Return`, false (not a throw) for a value whose prototype cannot be read (a revoked Proxy). */
 function isReturn(x: unknown): x is Return {
@@ -62,7 +67,13 @@ export class Process implements Runnable {
   /** @internal Links and monitors across nodes, kept by the node layer (lib/node); unset until then. */
   remote: object | undefined = undefined;
   /** @internal */
-  user: Queue<Message> | undefined = undefined;
+  user: Mailbox | undefined = undefined;
+  /** @internal The one Message a compact mailbox entry is handled as (see mailbox.ts): reused, never queued. */
+  cursor: Message | undefined = undefined;
+  /** @internal This server's reusable `noreply` and `reply` results (see `lent` in returns.ts). */
+  ownNoreply: Return | undefined = undefined;
+  /** @internal */
+  ownReply: WithValue | undefined = undefined;
   /** @internal */
   control: Queue<Message> | undefined = undefined;
   /** @internal */
@@ -165,7 +176,14 @@ export class Process implements Runnable {
   /** Queues a user message (call, cast, info); any message cancels an idle timeout. */
   deliver(msg: Message): void {
     if (this.idleTimer !== undefined) this.cancelIdle();
-    (this.user ??= new Queue<Message>()).push(msg);
+    (this.user ??= new Mailbox()).pushMessage(msg);
+    if (!this.scheduled && !this.busy && this.status === RUNNING) schedule(this);
+  }
+
+  /** Queues a cast or info (`kind`) as a compact entry, without a Message object; as `deliver` otherwise. */
+  deliverEntry(kind: number, tag: string, payload: unknown, target: unknown): void {
+    if (this.idleTimer !== undefined) this.cancelIdle();
+    (this.user ??= new Mailbox()).push(kind, tag, payload, target);
     if (!this.scheduled && !this.busy && this.status === RUNNING) schedule(this);
   }
 
@@ -229,15 +247,31 @@ export class Process implements Runnable {
   private drain(): void {
     let budget = RUN_BUDGET;
     while (!this.busy && this.status !== DEAD) {
-      let msg: Message | undefined;
       if (this.continuation !== undefined) {
-        msg = this.continuation;
+        const msg = this.continuation;
         this.continuation = undefined;
         this.handle(msg);
       } else if (this.control !== undefined && this.control.length > 0) {
         this.handleControl(this.control.shift()!);
-      } else if (this.status === RUNNING && this.user !== undefined && (msg = this.user.shift()) !== undefined) {
-        this.handle(msg);
+      } else if (this.status === RUNNING && this.user !== undefined && this.user.length > 0) {
+        // The common case: only user messages. A tight loop over the lane until something else
+        // needs a look (a continuation, a control message, an async handler, an exit).
+        const user = this.user;
+        do {
+          user.shift();
+          this.handle(user.message ?? this.entry(user));
+          if (tick() || --budget === 0) {
+            this.reschedule();
+            return;
+          }
+        } while (
+          user.length > 0 &&
+          !this.busy &&
+          this.status === RUNNING &&
+          this.continuation === undefined &&
+          (this.control === undefined || this.control.length === 0)
+        );
+        continue;
       } else {
         return;
       }
@@ -246,6 +280,16 @@ export class Process implements Runnable {
         return;
       }
     }
+  }
+
+  /** The compact entry `user` just took, as this process's cursor Message (written over for each entry). */
+  private entry(user: Mailbox): Message {
+    const cursor = (this.cursor ??= new Message(CAST, '', undefined, undefined)) as Writable<Message>;
+    cursor.kind = user.kind;
+    cursor.tag = user.tag;
+    cursor.payload = user.payload;
+    cursor.target = user.target;
+    return cursor;
   }
 
   private handleControl(msg: Message): void {
@@ -263,6 +307,7 @@ export class Process implements Runnable {
   private system(msg: Message): void {
     const request = msg as CallMessage;
     if (msg.tag === 'getState') return settle(request, this.state);
+    if (msg.tag === 'getStatus') return settle(request, statusOf(this));
     try {
       const next = (msg.payload as (state: unknown) => unknown)(this.state);
       this.state = next;
@@ -291,11 +336,13 @@ export class Process implements Runnable {
       last.tag = msg.tag;
       last.handler = handler;
     }
-    if (this.tracing) this.trace(`in: ${KIND_NAMES[kind]} '${msg.tag}' ${show(msg.payload)}`);
+    if (this.tracing) this.trace(traceIn(this, msg));
     if (handler === undefined) return this.unknown(msg);
     this.lastMessage = msg;
     const previous = context.current;
     context.current = this;
+    lent.noreply = this.ownNoreply ??= new Return('noreply', CONSUMED);
+    lent.reply = kind === CALL ? (this.ownReply ??= new WithValue('reply', CONSUMED, undefined, undefined)) : undefined;
     let result: unknown;
     try {
       result =
@@ -303,30 +350,46 @@ export class Process implements Runnable {
           ? runTracked(this, handler.fn, this.server, msg.payload, this.state, msg)
           : handler.fn.call(this.server, msg.payload, this.state, msg);
     } catch (error) {
+      lent.noreply = lent.reply = undefined;
       context.current = previous;
       this.crash(error, msg);
       return;
     }
+    // Still lent: this handler did not fill it in, so returning it means returning one kept from an
+    // earlier message, whose state may since have been written over.
+    if (result !== undefined && (result === lent.noreply || result === lent.reply)) {
+      lent.noreply = lent.reply = undefined;
+      context.current = previous;
+      this.stale(result as Return, msg, handler);
+      return;
+    }
+    lent.noreply = lent.reply = undefined;
     context.current = previous;
     // The handler may have ended its own server (this.link to a dead ref, GenServer.exit on itself):
     // then die() has already told the caller, and the result is moot.
     if (this.status === DEAD) return;
     if (isReturn(result)) return this.apply(result, msg, handler);
-    if (isThenable(result)) {
-      this.busy = true;
-      try {
-        result.then(
-          (value) => this.resume(value, msg, handler),
-          (error: unknown) => this.resumeCrash(error, msg),
-        );
-      } catch (error) {
-        // A thenable whose then throws: a crash like any other.
-        this.busy = false;
-        this.crash(error, msg);
-      }
-      return;
-    }
+    if (isThenable(result)) return this.await(result, msg, handler);
     this.badReturn(result, msg, handler);
+  }
+
+  /**
+   * An async handler's result: the server is busy until it settles. Apart from `handle`, so that the
+   * closures below (and the context they capture) are created only for async handlers, not on every
+   * synchronous message.
+   */
+  private await(result: PromiseLike<unknown>, msg: Message, handler: Handler): void {
+    this.busy = true;
+    try {
+      result.then(
+        (value) => this.resume(value, msg, handler),
+        (error: unknown) => this.resumeCrash(error, msg),
+      );
+    } catch (error) {
+      // A thenable whose then throws: a crash like any other.
+      this.busy = false;
+      this.crash(error, msg);
+    }
   }
 
   private resume(result: unknown, msg: Message, handler: Handler): void {
@@ -354,17 +417,37 @@ export class Process implements Runnable {
   }
 
   private apply(result: Return, msg: Message, handler: Handler): void {
+    if (result === this.ownNoreply || result === this.ownReply) {
+      // One of this server's reusable results: read once, then marked used, so that one kept and
+      // returned again later is caught rather than applied with whatever it holds by then.
+      if (result.state === CONSUMED) return this.stale(result, msg, handler);
+      const state = result.state;
+      const value = result.value;
+      (result as Writable<Return>).state = CONSUMED;
+      if (result.kind === 'reply') {
+        (result as Writable<Return>).value = undefined;
+        return this.applyReply(state, value, msg, handler, result);
+      }
+      this.handled++;
+      this.state = state;
+      if (this.tracing) this.trace(traceState(this, state));
+      if (msg.kind === CALL && (msg as CallMessage).resolve !== undefined) {
+        (msg as CallMessage).owner = this;
+        (this.pending ??= new Set()).add(msg as CallMessage);
+      }
+      return;
+    }
     this.handled++;
     switch (result.kind) {
       case 'reply':
         if (msg.kind !== CALL) return this.badReturn(result, msg, handler);
         this.state = result.state;
-        if (this.tracing) this.trace(`out: reply ${show(result.value)}, state ${show(result.state)}`);
+        if (this.tracing) this.trace(traceReply(this, msg.tag, result.value, result.state, false));
         settle(msg as CallMessage, result.value);
         break;
       case 'noreply':
         this.state = result.state;
-        if (this.tracing) this.trace(`noreply, state ${show(result.state)}`);
+        if (this.tracing) this.trace(traceState(this, result.state));
         if (msg.kind === CALL && (msg as CallMessage).resolve !== undefined) {
           (msg as CallMessage).owner = this;
           (this.pending ??= new Set()).add(msg as CallMessage);
@@ -372,7 +455,7 @@ export class Process implements Runnable {
         break;
       case 'stop':
         this.state = result.state;
-        if (this.tracing) this.trace(`stop ${describeReason(result.reason)}, state ${show(result.state)}`);
+        if (this.tracing) this.trace(traceState(this, result.state, { reason: result.reason }));
         // A call stopped without a reply value: its caller is told the server exited (ServerExitError).
         if (msg.kind === CALL && result.hasReply) this.shutdown(result.reason, msg as CallMessage, result.value);
         else this.shutdown(result.reason, undefined, undefined, msg);
@@ -384,6 +467,15 @@ export class Process implements Runnable {
       const error = this.applyOptions(result.options, handler);
       if (error !== undefined) this.crash(error, msg);
     }
+  }
+
+  /** A reusable `reply(value, state)` (no options), already read out. */
+  private applyReply(state: unknown, value: unknown, msg: Message, handler: Handler, result: Return): void {
+    this.handled++;
+    if (msg.kind !== CALL) return this.badReturn(result, msg, handler);
+    this.state = state;
+    if (this.tracing) this.trace(traceReply(this, msg.tag, value, state, false));
+    settle(msg as CallMessage, value);
   }
 
   /** `{ continue }` and `{ timeout }`; returns an error for options that make no sense. */
@@ -440,8 +532,26 @@ export class Process implements Runnable {
     const kind = KIND_NAMES[msg.kind];
     logger().warn(
       `${this.ref} (${this.className}) dropped the ${kind} '${msg.tag}': it has no @handle${kind === 'cast' ? 'Cast' : 'Info'}('${msg.tag}').`,
-      { server: this.ref, kind, tag: msg.tag, payload: msg.payload },
+      // The payload as `@formatStatus` shows it: a log line is a view like any other.
+      {
+        server: this.ref,
+        kind,
+        tag: msg.tag,
+        payload: (formatStatus(this, { state: this.state, message: statusMessage(msg) }).message as { payload?: unknown } | undefined)
+          ?.payload,
+      },
     );
+  }
+
+  private stale(result: Return, msg: Message, handler: Handler): void {
+    const error = new BadReturnError(
+      this.ref,
+      handler.name,
+      msg.tag,
+      result,
+      `the result of a noreply() or reply() called by this handler (one kept from an earlier message is stale: return noreply(...) or reply(...) from the handler that calls it)`,
+    );
+    this.crash(error, msg);
   }
 
   private badReturn(value: unknown, msg: Message, handler: Handler): void {
@@ -453,7 +563,7 @@ export class Process implements Runnable {
   /** Deferred reply from `GenServer.reply(from, value)`. */
   replyTo(msg: CallMessage, value: unknown): void {
     this.pending?.delete(msg);
-    if (this.tracing) this.trace(`out: deferred reply ${show(value)}`);
+    if (this.tracing) this.trace(traceReply(this, msg.tag, value, this.state, true));
     settle(msg, value);
   }
 

@@ -36,6 +36,14 @@ export class Queue<T> {
     return item;
   }
 
+  /** Copies up to `max` items, oldest first, leaving the queue as it is. */
+  peek(max = Infinity): T[] {
+    const n = Math.min(this.length, max);
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) out[i] = this.items[(this.head + i) & this.mask] as T;
+    return out;
+  }
+
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
     const out: T[] = [];

@@ -7,6 +7,9 @@ import type { ServerRef } from './ref';
 // targets are not local, and hands those to `remote.hooks`. Every hook runs off the local path —
 // only after the cheap local lookup has failed — so same-node messages never pay for nodes.
 
+/** The `:sys`-style requests a server of another node answers. */
+export type SystemRequest = 'getState' | 'replaceState' | 'getStatus' | 'stop' | 'info';
+
 /** What the node layer does for targets that are not on this node (see lib/node/node.ts). */
 export interface RemoteHooks {
   /** True for a remote ref, a `{ name, node }` target, or a via name that resolves to a remote server. */
@@ -14,8 +17,8 @@ export interface RemoteHooks {
   call(target: unknown, tag: string, payload: unknown, timeout: number): Promise<unknown>;
   /** A cast (`info` false) or a send (`info` true): dropped, and logged when it cannot cross. */
   cast(target: unknown, info: boolean, tag: string, payload: unknown): void;
-  /** `'getState'`, `'stop'` (arg: the reason) — answered once done. */
-  system(target: unknown, request: 'getState' | 'replaceState' | 'stop' | 'info', arg: unknown, timeout: number): Promise<unknown>;
+  /** `'getState'`, `'getStatus'`, `'info'`, `'stop'` (arg: the reason) — answered once done. */
+  system(target: unknown, request: SystemRequest, arg: unknown, timeout: number): Promise<unknown>;
   exit(target: unknown, reason: unknown, from: Process | undefined): void;
   link(proc: Process, target: unknown): void;
   unlink(proc: Process, target: unknown): void;

@@ -5,8 +5,15 @@ import { Queue } from './queue';
 /**
  * The run queue every process drains through. Work runs in microtasks, so a message costs no
  * event-loop turn (a macrotask per message, as setImmediate-based actors do, caps calls near BEAM's
- * speed); but once the current stretch of microtasks has run for SLICE_MS, the rest waits for
+ * speed); but once the current stretch of microtasks has run for its slice, the rest waits for
  * setImmediate, so timers and I/O run even while servers work through long queues.
+ *
+ * A slice is SLICE_MS on a quiet loop. On a busy one it is fair rather than fixed: after a yield, the
+ * next slice also gets as much time as the rest of the program took before the servers got the loop
+ * back (timer callbacks, I/O, other immediates), up to MAX_SLICE_MS. A fixed slice would let a
+ * program whose turns are long (thousands of timers firing each turn) starve the servers to a few
+ * percent of the loop; with the fair slice they keep at least about half of it, and on a quiet loop
+ * nothing changes.
  *
  * The same module keeps a coarse clock: reading the real one costs ~45 ns, a third of a whole call,
  * so call deadlines read `coarseNow()`, which refreshes itself every few ticks and once per turn.
@@ -21,6 +28,8 @@ export interface Runnable {
 // A yielded slice is followed at once by the next turn's slice (setImmediate runs before the timers
 // phase), so two slices can run back to back between timers: 4 ms keeps that under 10 ms.
 const SLICE_MS = 4;
+/** The longest a fair slice grows on a busy loop (it then takes at most this long in one go). */
+const MAX_SLICE_MS = 50;
 const MAX_CHECK_EVERY = 64;
 
 const runQueue = new Queue<Runnable>(64);
@@ -38,6 +47,11 @@ let ticks = 0;
 let checkEvery = MAX_CHECK_EVERY;
 let sliceStart = now;
 let yielding = false;
+/** How long the current slice may run: SLICE_MS plus the rest of the program's share (see above). */
+let sliceMs = SLICE_MS;
+/** When the last slice ran out (yielding set), and how long others had the loop the time before. */
+let yieldedAt = 0;
+let lastGap = 0;
 
 function refresh(): void {
   const t = realNow();
@@ -55,8 +69,9 @@ function refresh(): void {
     // A new turn may bring slow handlers after cheap ones: start by checking the clock often.
     checkEvery = 4;
     nativeSetImmediate(newTurn);
-  } else if (t - sliceStart > SLICE_MS) {
+  } else if (t - sliceStart > sliceMs) {
     yielding = true;
+    yieldedAt = t;
   }
 }
 
@@ -69,6 +84,18 @@ function newTurn(): void {
   // Readings of `now` taken since the last refresh were taken by now at the latest.
   if (read) noteStale(realNow());
   fresh = false;
+  if (yielding) {
+    // The servers waited from yieldedAt until now while other code had the loop: the next slice
+    // gets that much on top of its own. The smaller of the last two gaps, so that one garbage
+    // collection or one descheduling of the whole process does not make the next slice long.
+    const gap = realNow() - yieldedAt;
+    sliceMs = SLICE_MS + Math.min(MAX_SLICE_MS - SLICE_MS, Math.max(0, Math.min(gap, lastGap)));
+    lastGap = gap;
+  } else {
+    // The servers ran out of work in the last turn: nothing was waiting, so nothing to make up.
+    sliceMs = SLICE_MS;
+    lastGap = 0;
+  }
   yielding = false;
   if (runQueue.length > 0 && !flushing) flush();
 }

@@ -65,6 +65,7 @@ const router: Router = {
   singleton: false,
   init: undefined,
   terminate: undefined,
+  formatStatus: undefined,
   calls: anyTag,
   casts: anyTag,
   infos: anyTag,

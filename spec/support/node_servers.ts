@@ -1,5 +1,19 @@
 // Servers the node specs start on worker threads (the threads load this module) and on main.
-import { GenServer, init, handleCall, handleCast, handleInfo, terminate, reply, noreply, stop, type From, type ServerRef } from '../../lib';
+import {
+  GenServer,
+  init,
+  handleCall,
+  handleCast,
+  handleInfo,
+  terminate,
+  formatStatus,
+  reply,
+  noreply,
+  stop,
+  type From,
+  type ServerRef,
+  type Status,
+} from '../../lib';
 
 export class RoomFullError extends Error {
   constructor(
@@ -195,5 +209,17 @@ export class Burner extends GenServer<number> {
     let x = 0;
     while (performance.now() < end) x++;
     return reply(x > 0 ? s + 1 : s, s + 1);
+  }
+}
+
+/** Holds a secret; its `@formatStatus` hides it from every view, on whichever node it runs. */
+export class Sealed extends GenServer<{ secret: string }> {
+  @handleCall('peek') peek(_: void, s: { secret: string }) {
+    return reply(s.secret.length, s);
+  }
+
+  @formatStatus
+  hide(_status: Status<{ secret: string }>) {
+    return { state: { secret: '<hidden>' } };
   }
 }

@@ -39,3 +39,18 @@ export async function taskResults(sup: ServerRef): Promise<void> {
   // @ts-expect-error an unknown asyncStream option
   void Task.asyncStream([1], (x) => x, { concurrency: 2 });
 }
+
+export async function supervisedStreams(sup: ServerRef): Promise<void> {
+  for await (const result of TaskSupervisor.asyncStream(sup, [1, 2], async (x) => String(x), { ordered: false })) {
+    expectType<TaskResult<string>>()(result);
+  }
+  expectType<AsyncIterable<TaskResult<number>>>()(
+    TaskSupervisor.asyncStreamNolink(sup, new Set(['a']), (s, signal) => (signal.aborted ? 0 : s.length)),
+  );
+  // @ts-expect-error the items are numbers, not strings
+  void TaskSupervisor.asyncStream(sup, [1, 2], (x: string) => x);
+  // @ts-expect-error an unknown option
+  void TaskSupervisor.asyncStreamNolink(sup, [1], (x) => x, { concurrency: 2 });
+  // @ts-expect-error onTimeout is 'exit' or 'killTask'
+  void TaskSupervisor.asyncStream(sup, [1], (x) => x, { onTimeout: 'ignore' });
+}

@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { Mailbox } from '../lib/process/mailbox';
+import { CALL, CAST, INFO, Message } from '../lib/process/message';
+
+/** A tiny deterministic generator (xorshift), so a failure replays. */
+function random(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+describe('a mailbox lane (compact entries in chunks)', () => {
+  it('gives back entries in the order they came, compact and object entries mixed, across chunk boundaries and refills', () => {
+    const lane = new Mailbox();
+    const model: { kind: number; tag: string; payload: unknown; target: unknown; message?: Message }[] = [];
+    const next = random(42);
+    let n = 0;
+    for (let step = 0; step < 60_000; step++) {
+      // Bursts that grow the lane past several chunks, then drains that empty it (and so reset it).
+      const pushing = step % 6_000 < 3_600 ? next() < 0.7 : next() < 0.3;
+      if (pushing) {
+        n++;
+        if (next() < 0.2) {
+          const message = new Message(CALL, `call${n}`, n, 'target');
+          lane.pushMessage(message);
+          model.push({ kind: CALL, tag: message.tag, payload: n, target: 'target', message });
+        } else {
+          const kind = next() < 0.5 ? CAST : INFO;
+          lane.push(kind, `tag${n}`, { n }, n);
+          model.push({ kind, tag: `tag${n}`, payload: { n }, target: n });
+        }
+      } else {
+        const expected = model.shift();
+        expect(lane.shift()).to.equal(expected !== undefined);
+        if (expected === undefined) continue;
+        expect({ kind: lane.kind, tag: lane.tag, payload: lane.payload, target: lane.target, message: lane.message }).to.deep.equal({
+          ...expected,
+          message: expected.message,
+        });
+        if (expected.message !== undefined) expect(lane.message).to.equal(expected.message);
+      }
+      expect(lane.length).to.equal(model.length);
+    }
+  });
+
+  it('hands over only the Message objects when it is emptied at once (the calls a dying server must answer)', () => {
+    const lane = new Mailbox();
+    const calls: Message[] = [];
+    for (let i = 0; i < 5000; i++) {
+      if (i % 7 === 0) {
+        const message = new Message(CALL, 'c', i, undefined);
+        calls.push(message);
+        lane.pushMessage(message);
+      } else lane.push(CAST, 'a', i, undefined);
+    }
+    expect(lane.takeMessages()).to.deep.equal(calls);
+    expect(lane.length).to.equal(0);
+    expect(lane.shift()).to.equal(false);
+  });
+});
