@@ -76,7 +76,6 @@ async function main(): Promise<number> {
   await stopThreads();
   if (options.elixir) rows.push(...(await runElixirSideBySide(rows, config)));
   console.log(`\n${finalTable(rows, config.quick)}`);
-  console.log('\ncross-node call targets over NATS: not measured here (issue 12).');
   if (failed > 0) console.error(`\n${failed} workload(s) failed.`);
   return failed > 0 ? 1 : 0;
 }

@@ -18,7 +18,7 @@ export interface Row {
   readonly ours: Stats;
   readonly reference: Stats | undefined;
   /** Whose figure `reference` is: the baseline actor, Elixir, or the same workload's easy case. */
-  readonly referenceName: 'baseline' | 'Elixir' | 'unique keys' | 'no timers' | '1 partition';
+  readonly referenceName: 'baseline' | 'Elixir' | 'unique keys' | 'no timers' | '1 partition' | 'unbatched';
   readonly target: Target | undefined;
 }
 

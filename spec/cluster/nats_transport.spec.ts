@@ -3,6 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { setLogger, type Logger } from '../../lib';
 import { ArgumentError } from '../../lib/errors';
 import { NatsTransport, type NatsTransportOptions } from '../../lib/node/nats/transport';
+import { v8Codec } from '../../lib/node/codec';
 import { F_CALL, F_CAST, F_REPLY, R_ERROR, R_OK, type Frame } from '../../lib/node/transport';
 import { NatsCluster, NatsServer, natsServerInstalled, processAlive } from '../support/nats_server';
 import { startNode, stopAll, type NodeProcess } from '../support/node_process';
@@ -135,6 +136,55 @@ describe('NatsTransport (nodes as OS processes)', function () {
     expect(here.casts).to.deep.equal(Array.from({ length: 2000 }, (_, i) => i));
   });
 
+  it('sends the frames of one turn to one node as one NATS message, decoded in order on the other side', async () => {
+    const here = await join({ name: 'here' });
+    await node('b');
+    await until('b up', () => here.ups.includes('b'));
+    const spy = await connect({ servers: server.url });
+    let messages = 0;
+    spy.subscribe('genserver.node.b', {
+      callback: () => {
+        messages++;
+      },
+    });
+    await spy.flush();
+    try {
+      for (let i = 0; i < 1000; i++) here.cast('b', 'echo', i);
+      await until('1000 casts back', () => here.casts.length === 1000);
+      expect(here.casts).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
+      expect(messages).to.equal(1);
+    } finally {
+      await spy.close();
+    }
+  });
+
+  it('splits a batch above max_payload into messages that fit, in order, and refuses only the one frame that cannot fit', async () => {
+    const here = await join({ name: 'here' });
+    await node('b');
+    await until('b up', () => here.ups.includes('b'));
+    // 300 frames of 1 KiB in one turn: about 300 KiB, where the server takes 64 KiB a message
+    const kib = (i: number) => ({ i, pad: new Uint8Array(1024) });
+    const log = capture();
+    try {
+      for (let i = 0; i < 300; i++) here.cast('b', 'echo', i === 150 ? { i, pad: new Uint8Array(100 * 1024) } : kib(i));
+      const calls = [here.call('b', 'echo', 'last')];
+      await until('299 casts back', () => here.casts.length === 299);
+      expect(await calls[0]).to.deep.equal([R_OK, 'last']);
+    } finally {
+      log.restore();
+    }
+    expect(here.casts.map((c) => (c as { i: number }).i)).to.deep.equal(Array.from({ length: 300 }, (_, i) => i).filter((i) => i !== 150));
+    expect(log.logs.join('\n')).to.match(/dropped.*(PayloadTooLarge|more than the 65536 bytes)/);
+    // a call too big for a message of its own, sent among casts, rejects alone
+    here.cast('b', 'echo', 'before');
+    const [status, error] = await here.call('b', 'echo', new Uint8Array(100 * 1024));
+    here.cast('b', 'echo', 'after');
+    expect(status).to.equal(R_ERROR);
+    expect(error).to.include({ class: 'PayloadTooLargeError' });
+    await until('before and after back', () => here.casts.includes('after'));
+    expect(here.casts.slice(-2)).to.deep.equal(['before', 'after']);
+  });
+
   it('reports a node that leaves as down at once, and one killed with kill -9 as down at its next frame ("no responders")', async () => {
     const here = await join({ name: 'here', heartbeatMs: 1000, downAfterMs: 30_000 });
     const b = await node('b');
@@ -208,10 +258,11 @@ describe('NatsTransport (nodes as OS processes)', function () {
     expect(replyStatus).to.equal(R_ERROR);
     expect(replyError).to.include({ class: 'PayloadTooLargeError' });
     expect((replyError as { fields: Record<string, unknown> }).fields).to.include({ node: 'here' });
-    // a cast above the limit is logged and dropped; the node goes on
+    // a cast above the limit is logged and dropped (when its turn's batch leaves); the node goes on
     const log = capture();
     try {
       here.cast('b', 'echo', new Uint8Array(100 * 1024));
+      await new Promise((resolve) => setImmediate(resolve));
     } finally {
       log.restore();
     }
@@ -238,6 +289,24 @@ describe('NatsTransport (nodes as OS processes)', function () {
     await node('b');
     await until('b up', () => here.ups.includes('b'));
     expect(await here.call('b', 'echo', 1)).to.deep.equal([R_OK, 1]);
+  });
+
+  it('delivers the well-formed frames of a batch in order and drops (and logs) a malformed one among them', async () => {
+    const here = await join({ name: 'here' });
+    const nc = await connect({ servers: server.url });
+    const log = capture();
+    try {
+      const cast = (value: string) => [F_CAST, 'echo-server', 'echo', value, 0, 0];
+      nc.publish('genserver.node.here', v8Codec.encode(['spy', 1, 'spy', 'here', [cast('one'), 'not a frame', [], cast('two')]]));
+      await nc.flush();
+      await until('two casts', () => here.casts.length === 2);
+      await until('the drop logged', () => log.logs.length > 0);
+    } finally {
+      log.restore();
+      await nc.close();
+    }
+    expect(here.casts).to.deep.equal(['one', 'two']);
+    expect(log.logs.join('\n')).to.match(/malformed frame.*2 of the 4 frames/);
   });
 
   it('goes on after a NATS restart under live nodes: frames flow again once both have reconnected', async () => {

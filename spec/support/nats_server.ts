@@ -4,12 +4,13 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { track } from './children';
 
 /**
  * Real nats-server processes for the cluster specs and benchmarks: started on free loopback ports
  * with JetStream on and a temporary store, awaited until they answer, stopped (and their store
- * removed) afterwards. Every server started here is also killed when this process exits, so a failed
- * spec never leaves a nats-server behind.
+ * removed) afterwards. Every server started here is also killed when this process ends, however it
+ * ends (children.ts: exit, SIGINT/SIGTERM, even kill -9), so no nats-server is ever left behind.
  *
  * @example
  *   const server = await NatsServer.start();
@@ -47,11 +48,6 @@ interface ClusterPlacement {
   readonly clusterPort: number;
   readonly routePorts: readonly number[];
 }
-
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 /** A free TCP port on loopback (the OS picks one; closed again at once). */
 export async function freePort(): Promise<number> {
@@ -165,7 +161,7 @@ export class NatsServer {
     writeFileSync(configFile, this.config());
     const child = spawn(NATS_SERVER_BIN, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    live.add(child);
+    track(child);
     const onData = (chunk: Buffer) => {
       this.log += chunk.toString();
       if (this.log.length > 64_000) this.log = this.log.slice(-32_000);
@@ -174,7 +170,6 @@ export class NatsServer {
     child.stderr?.on('data', onData);
     this.exited = new Promise((resolve) => {
       child.once('exit', () => {
-        live.delete(child);
         if (this.child === child) this.child = undefined;
         resolve();
       });

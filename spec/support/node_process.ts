@@ -1,17 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { track } from './children';
 
 /**
  * Nodes as separate OS processes for the cluster specs: a small TypeScript program run under
  * ts-node (transpile-only, so a start costs about a second), told what to do through environment
  * variables, saying `ready` on stdout once it has joined. Every process started here is killed when
- * this process exits, and `stopAll()` (an afterEach) ends what a spec left running.
+ * this process ends, however it ends (children.ts), and `stopAll()` (an afterEach) ends what a spec left running.
  */
 
 const live = new Set<NodeProcess>();
-process.on('exit', () => {
-  for (const node of live) node.child.kill('SIGKILL');
-});
 
 export class NodeProcess {
   readonly exited: Promise<number | string | null>;
@@ -20,6 +18,7 @@ export class NodeProcess {
 
   constructor(readonly child: ChildProcess) {
     live.add(this);
+    track(child);
     const onData = (chunk: Buffer) => {
       this.out += chunk.toString();
       for (const w of [...this.waiters]) {

@@ -1,7 +1,10 @@
 // A node for the Node-level cluster specs: joins over NATS, knows the Room class, and serves a
-// Room named 'lobby' (unless NO_LOBBY is set), and with RAW_ECHO a plain nats.js echo responder. Env: NATS_URL, NODE_NAME, HEARTBEAT_MS, DOWN_AFTER_MS.
+// Room named 'lobby' (unless NO_LOBBY is set), and with RAW_ECHO a plain nats.js echo responder;
+// NO_BATCH turns the transport's batching off (the benchmarks' before/after). Env: NATS_URL,
+// NODE_NAME, HEARTBEAT_MS, DOWN_AFTER_MS.
 import 'reflect-metadata';
 import { Node } from '../../../lib';
+import { natsTransport } from '../../../lib/node/nats/connect';
 import { Room } from './rooms';
 
 async function main(): Promise<void> {
@@ -12,6 +15,7 @@ async function main(): Promise<void> {
     heartbeatMs: env.HEARTBEAT_MS === undefined ? undefined : Number(env.HEARTBEAT_MS),
     downAfterMs: env.DOWN_AFTER_MS === undefined ? undefined : Number(env.DOWN_AFTER_MS),
   });
+  if (env.NO_BATCH !== undefined) natsTransport()!.batchFrames = false;
   if (env.NO_LOBBY === undefined) await Room.start({ members: [], notes: [] }, { name: 'lobby' });
   if (env.RAW_ECHO !== undefined) {
     // The benchmarks' baseline: plain nats.js request/reply on a connection of its own.
