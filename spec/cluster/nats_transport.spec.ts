@@ -136,53 +136,67 @@ describe('NatsTransport (nodes as OS processes)', function () {
     expect(here.casts).to.deep.equal(Array.from({ length: 2000 }, (_, i) => i));
   });
 
-  it('sends the frames of one turn to one node as one NATS message, decoded in order on the other side', async () => {
-    const here = await join({ name: 'here' });
-    await node('b');
-    await until('b up', () => here.ups.includes('b'));
-    const spy = await connect({ servers: server.url });
-    let messages = 0;
-    spy.subscribe('genserver.node.b', {
-      callback: () => {
-        messages++;
-      },
+  describe('with batching on (GENSERVER_NATS_BATCH=1)', () => {
+    let before: string | undefined;
+    beforeEach(() => {
+      before = process.env.GENSERVER_NATS_BATCH;
+      process.env.GENSERVER_NATS_BATCH = '1';
     });
-    await spy.flush();
-    try {
-      for (let i = 0; i < 1000; i++) here.cast('b', 'echo', i);
-      await until('1000 casts back', () => here.casts.length === 1000);
-      expect(here.casts).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
-      expect(messages).to.equal(1);
-    } finally {
-      await spy.close();
-    }
-  });
+    afterEach(() => {
+      if (before === undefined) delete process.env.GENSERVER_NATS_BATCH;
+      else process.env.GENSERVER_NATS_BATCH = before;
+    });
 
-  it('splits a batch above max_payload into messages that fit, in order, and refuses only the one frame that cannot fit', async () => {
-    const here = await join({ name: 'here' });
-    await node('b');
-    await until('b up', () => here.ups.includes('b'));
-    // 300 frames of 1 KiB in one turn: about 300 KiB, where the server takes 64 KiB a message
-    const kib = (i: number) => ({ i, pad: new Uint8Array(1024) });
-    const log = capture();
-    try {
-      for (let i = 0; i < 300; i++) here.cast('b', 'echo', i === 150 ? { i, pad: new Uint8Array(100 * 1024) } : kib(i));
-      const calls = [here.call('b', 'echo', 'last')];
-      await until('299 casts back', () => here.casts.length === 299);
-      expect(await calls[0]).to.deep.equal([R_OK, 'last']);
-    } finally {
-      log.restore();
-    }
-    expect(here.casts.map((c) => (c as { i: number }).i)).to.deep.equal(Array.from({ length: 300 }, (_, i) => i).filter((i) => i !== 150));
-    expect(log.logs.join('\n')).to.match(/dropped.*(PayloadTooLarge|more than the 65536 bytes)/);
-    // a call too big for a message of its own, sent among casts, rejects alone
-    here.cast('b', 'echo', 'before');
-    const [status, error] = await here.call('b', 'echo', new Uint8Array(100 * 1024));
-    here.cast('b', 'echo', 'after');
-    expect(status).to.equal(R_ERROR);
-    expect(error).to.include({ class: 'PayloadTooLargeError' });
-    await until('before and after back', () => here.casts.includes('after'));
-    expect(here.casts.slice(-2)).to.deep.equal(['before', 'after']);
+    it('sends the frames of one turn to one node as one NATS message, decoded in order on the other side', async () => {
+      const here = await join({ name: 'here' });
+      await node('b');
+      await until('b up', () => here.ups.includes('b'));
+      const spy = await connect({ servers: server.url });
+      let messages = 0;
+      spy.subscribe('genserver.node.b', {
+        callback: () => {
+          messages++;
+        },
+      });
+      await spy.flush();
+      try {
+        for (let i = 0; i < 1000; i++) here.cast('b', 'echo', i);
+        await until('1000 casts back', () => here.casts.length === 1000);
+        expect(here.casts).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
+        expect(messages).to.equal(1);
+      } finally {
+        await spy.close();
+      }
+    });
+
+    it('splits a batch above max_payload into messages that fit, in order, and refuses only the one frame that cannot fit', async () => {
+      const here = await join({ name: 'here' });
+      await node('b');
+      await until('b up', () => here.ups.includes('b'));
+      // 300 frames of 1 KiB in one turn: about 300 KiB, where the server takes 64 KiB a message
+      const kib = (i: number) => ({ i, pad: new Uint8Array(1024) });
+      const log = capture();
+      try {
+        for (let i = 0; i < 300; i++) here.cast('b', 'echo', i === 150 ? { i, pad: new Uint8Array(100 * 1024) } : kib(i));
+        const calls = [here.call('b', 'echo', 'last')];
+        await until('299 casts back', () => here.casts.length === 299);
+        expect(await calls[0]).to.deep.equal([R_OK, 'last']);
+      } finally {
+        log.restore();
+      }
+      expect(here.casts.map((c) => (c as { i: number }).i)).to.deep.equal(
+        Array.from({ length: 300 }, (_, i) => i).filter((i) => i !== 150),
+      );
+      expect(log.logs.join('\n')).to.match(/dropped.*(PayloadTooLarge|more than the 65536 bytes)/);
+      // a call too big for a message of its own, sent among casts, rejects alone
+      here.cast('b', 'echo', 'before');
+      const [status, error] = await here.call('b', 'echo', new Uint8Array(100 * 1024));
+      here.cast('b', 'echo', 'after');
+      expect(status).to.equal(R_ERROR);
+      expect(error).to.include({ class: 'PayloadTooLargeError' });
+      await until('before and after back', () => here.casts.includes('after'));
+      expect(here.casts.slice(-2)).to.deep.equal(['before', 'after']);
+    });
   });
 
   it('reports a node that leaves as down at once, and one killed with kill -9 as down at its next frame ("no responders")', async () => {

@@ -67,6 +67,7 @@ export class GlobalNames {
   private readonly releasing = new Map<string, Promise<void>>();
   private readonly lostListeners = new Set<(name: string, ref: ServerRef) => void>();
   private refresher: NodeJS.Timeout | undefined;
+  private refreshing = false;
   private stopWatching: (() => void) | undefined;
   private readonly offDown: () => void;
   private closed = false;
@@ -229,16 +230,31 @@ export class GlobalNames {
 
   /** Rewrites every name held here, fenced by its revision; a name whose revision moved on is lost. */
   private async refresh(): Promise<void> {
-    for (const [name, held] of [...this.held]) {
-      try {
-        held.revision = await this.kv.update(encodeKey(name), held.value, held.revision);
-      } catch {
-        if (this.closed || this.held.get(name) !== held) continue;
-        // Not a lost connection (the next refresh retries that): the entry is someone else's, or gone.
-        const current = await this.kv.get(encodeKey(name)).catch(() => undefined);
-        if (current === undefined) continue;
-        if (current === null || current.revision !== held.revision) this.lost(name, held);
+    // One pass at a time: a pass slowed down by a NATS failover must not race the next one with the
+    // same expected revision (the loser would think the name taken).
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      for (const [name, held] of [...this.held]) await this.refreshOne(name, held);
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private async refreshOne(name: string, held: Held): Promise<void> {
+    try {
+      held.revision = await this.kv.update(encodeKey(name), held.value, held.revision);
+    } catch {
+      if (this.closed || this.held.get(name) !== held) return;
+      // Not a lost connection (the next refresh retries that): the entry is someone else's, or gone.
+      const current = await this.kv.get(encodeKey(name)).catch(() => undefined);
+      if (current === undefined) return;
+      if (current !== null && current.revision !== held.revision && current.string() === held.value && current.operation === 'PUT') {
+        // Our own write, whose answer was lost (the server failed over after storing it): still ours.
+        held.revision = current.revision;
+        return;
       }
+      if (current === null || current.revision !== held.revision) this.lost(name, held);
     }
   }
 
