@@ -46,7 +46,7 @@ describe('global names on a 3-server NATS cluster (global.replicas: 3)', functio
       servers: cluster.servers[0].url,
       heartbeatMs: 250,
       downAfterMs: 3000,
-      global: { replicas: 3, leaseMs: 6000 },
+      global: { replicas: 3, leaseMs: 15_000 },
     });
     nc = await connect({ servers: cluster.servers[2].url });
     const kv = await new Kvm(nc).open('genserver-global');
@@ -59,7 +59,7 @@ describe('global names on a 3-server NATS cluster (global.replicas: 3)', functio
       RACE_NAME: 'room:r3',
       HEARTBEAT_MS: '250',
       DOWN_AFTER_MS: '3000',
-      LEASE_MS: '6000',
+      LEASE_MS: '15000',
       REPLICAS: '3',
     });
     await holder.waitFor('won');
@@ -85,8 +85,9 @@ describe('global names on a 3-server NATS cluster (global.replicas: 3)', functio
       const error = await failure(Room.start({ members: [], notes: [] }, { name: { global: 'room:r3' } }));
       expect(error).to.be.instanceOf(AlreadyStartedError);
       expect((error as AlreadyStartedError).serverName).to.deep.equal({ global: 'room:r3' });
-      // and the leases are refreshed on the two servers left: the names outlive a lease
-      await new Promise((resolve) => setTimeout(resolve, 6000 + 1000));
+      // and the leases are refreshed on the two servers left: the names outlive a lease (15 s, the default;
+      // a lease must outlast JetStream's election of a new leader for the bucket, which takes seconds)
+      await new Promise((resolve) => setTimeout(resolve, 15_000 + 1000));
       expect((await Node.global.whereis('room:r3'))?.node).to.equal('h');
       expect(await Node.global.whereis('room:here')).to.equal(mine);
     } finally {
