@@ -29,6 +29,8 @@ export interface Handler {
   /** `Class.prototype.method`, for messages and crash reports. */
   readonly name: string;
   readonly fn: (this: unknown, ...args: unknown[]) => unknown;
+  /** `fn` is an `async` function (known once, so the dispatcher need not look per message). */
+  readonly async: boolean;
 }
 
 /** A class's message router, built once by `routerFor` and cached. */
@@ -48,6 +50,20 @@ export interface Router {
 }
 
 type Metadata = Record<PropertyKey, unknown>;
+
+const AsyncFunction = (async () => undefined).constructor;
+
+/** The handler for a message of `kind` (CALL, CAST, INFO or CONTINUE, see process/message.ts) and `tag`. */
+export function route(router: Router, kind: number, tag: string): Handler | undefined {
+  // The kinds' numbers are message.ts's; spelled out here so metadata.ts imports nothing from the runtime.
+  return kind === 0
+    ? router.calls.get(tag)
+    : kind === 1
+      ? router.casts.get(tag)
+      : kind === 2
+        ? router.infos.get(tag)
+        : router.continues.get(tag);
+}
 
 /**
  * The only writer: appends one entry to the class's *own* list (never the parent's, which
@@ -133,6 +149,7 @@ export function routerFor(cls: Function, root: Function): Router {
         tag: entry.tag,
         name: `${cls.name}.${String(entry.method)}`,
         fn: fn as Handler['fn'],
+        async: typeof fn === 'function' && fn.constructor === AsyncFunction,
       };
       if (entry.kind === 'init') init = handler;
       else if (entry.kind === 'terminate') terminate = handler;

@@ -35,13 +35,17 @@ describe('a mailbox lane (compact entries in chunks)', () => {
         }
       } else {
         const expected = model.shift();
-        expect(lane.shift()).to.equal(expected !== undefined);
-        if (expected === undefined) continue;
-        expect({ kind: lane.kind, tag: lane.tag, payload: lane.payload, target: lane.target, message: lane.message }).to.deep.equal({
-          ...expected,
-          message: expected.message,
+        const got = lane.shift();
+        expect(got !== undefined).to.equal(expected !== undefined);
+        if (expected === undefined || got === undefined) continue;
+        expect({ kind: got.kind, tag: got.tag, payload: got.payload, target: got.target }).to.deep.equal({
+          kind: expected.kind,
+          tag: expected.tag,
+          payload: expected.payload,
+          target: expected.target,
         });
-        if (expected.message !== undefined) expect(lane.message).to.equal(expected.message);
+        // A call comes out as its own Message; a compact entry as the lane's reused cursor.
+        expect(got).to.equal(expected.message ?? lane.cursor);
       }
       expect(lane.length).to.equal(model.length);
     }
@@ -59,6 +63,6 @@ describe('a mailbox lane (compact entries in chunks)', () => {
     }
     expect(lane.takeMessages()).to.deep.equal(calls);
     expect(lane.length).to.equal(0);
-    expect(lane.shift()).to.equal(false);
+    expect(lane.shift()).to.equal(undefined);
   });
 });

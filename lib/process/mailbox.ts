@@ -1,4 +1,6 @@
-import type { Message } from './message';
+import { CAST, Message } from './message';
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Slots per entry: kind (or the Message itself), tag, payload, target. */
 const STRIDE = 4;
@@ -27,9 +29,9 @@ class Chunk {
  * anything else that must stay an object (its promise, its deadline), are kept as their Message in
  * the first slot.
  *
- * `shift` does not allocate either: it leaves the entry in `kind`, `tag`, `payload`, `target` and,
- * for an object entry, `message`. When the lane empties it keeps one chunk, its largest, for the
- * next burst.
+ * `shift` does not allocate either: a compact entry comes out as the lane's `cursor`, one Message
+ * written over for each entry (so it is valid until the next shift). When the lane empties it keeps
+ * one chunk, its largest, for the next burst.
  */
 export class Mailbox {
   private head: Chunk;
@@ -40,14 +42,8 @@ export class Mailbox {
   /** A drained full-size chunk kept for reuse while a long mailbox streams through. */
   private spare: Chunk | undefined = undefined;
   length = 0;
-
-  /** The entry `shift` took. */
-  kind = 0;
-  tag = '';
-  payload: unknown = undefined;
-  target: unknown = undefined;
-  /** The entry's Message, when it was queued as one (calls, timer messages); else undefined. */
-  message: Message | undefined = undefined;
+  /** The Message a compact entry is taken out as: reused, never queued. */
+  readonly cursor: Message = new Message(CAST, '', undefined, undefined);
 
   constructor() {
     this.head = this.tail = new Chunk(INITIAL);
@@ -82,35 +78,40 @@ export class Mailbox {
     this.length++;
   }
 
-  /** Takes the oldest entry into the fields above; false when the lane is empty. */
-  shift(): boolean {
-    if (this.length === 0) return false;
+  /**
+   * Takes the oldest entry: its Message when it was queued as one, else the cursor holding it (until
+   * the next shift); undefined when the lane is empty.
+   */
+  shift(): Message | undefined {
+    if (this.length === 0) return undefined;
     let i = this.headAt;
     let slots = this.head.slots;
     if (i === slots.length) {
       slots = this.nextChunk();
       i = 0;
     }
+    // The entry's slots are not cleared here (a chunk is dropped, or cleared as a whole, once it is
+    // used up: see nextChunk and emptied), and the cursor's fields are written only when they change:
+    // while a long mailbox drains the garbage collector is often marking, and then every pointer
+    // written costs a write barrier. A used-up entry can so outlive its handling until its chunk is
+    // done: at most one chunk's worth (MAX_CHUNK entries) per mailbox.
     const first = slots[i];
-    slots[i] = undefined;
+    let msg: Message;
     if (typeof first === 'number') {
-      this.kind = first;
-      this.tag = slots[i + 1] as string;
-      this.payload = slots[i + 2];
-      this.target = slots[i + 3];
-      this.message = undefined;
-      slots[i + 1] = slots[i + 2] = slots[i + 3] = undefined;
+      const cursor = this.cursor as Writable<Message>;
+      const tag = slots[i + 1] as string;
+      const target = slots[i + 3];
+      cursor.kind = first;
+      if (cursor.tag !== tag) cursor.tag = tag;
+      cursor.payload = slots[i + 2];
+      if (cursor.target !== target) cursor.target = target;
+      msg = cursor;
     } else {
-      const msg = first as Message;
-      this.message = msg;
-      this.kind = msg.kind;
-      this.tag = msg.tag;
-      this.payload = msg.payload;
-      this.target = msg.target;
+      msg = first as Message;
     }
     this.headAt = i + STRIDE;
     if (--this.length === 0) this.emptied();
-    return true;
+    return msg;
   }
 
   /** Up to `max` entries, oldest first, as `{ kind, tag, payload }`, leaving the lane as it is (for status views). */
@@ -138,8 +139,9 @@ export class Mailbox {
   /** Removes everything; returns the Message objects among the entries (the calls to answer), oldest first. */
   takeMessages(): Message[] {
     const out: Message[] = [];
-    while (this.shift()) if (this.message !== undefined) out.push(this.message);
-    this.payload = this.target = this.message = undefined;
+    for (let msg = this.shift(); msg !== undefined; msg = this.shift()) if (msg !== this.cursor) out.push(msg);
+    const cursor = this.cursor as Writable<Message>;
+    cursor.payload = cursor.target = undefined;
     return out;
   }
 
@@ -159,20 +161,27 @@ export class Mailbox {
     const done = this.head;
     this.head = done.next!;
     done.next = undefined;
-    if (done.slots.length === MAX_CHUNK * STRIDE) this.spare = done;
+    if (done.slots.length === MAX_CHUNK * STRIDE) {
+      done.slots.fill(undefined);
+      this.spare = done;
+    }
     this.headAt = 0;
     return this.head.slots;
   }
 
   private emptied(): void {
-    // Keep only the tail chunk (the largest so far), from its start; its slots are all cleared.
+    // Keep only the tail chunk (the largest so far), from its start, its used slots cleared; the
+    // chunks before it are dropped as they are.
     let chunk = this.head;
     while (chunk !== this.tail) {
       const next = chunk.next!;
       chunk.next = undefined;
       chunk = next;
     }
-    this.head = this.tail;
+    const slots = chunk.slots;
+    const end = this.tailAt;
+    for (let i = 0; i < end; i++) slots[i] = undefined;
+    this.head = chunk;
     this.headAt = this.tailAt = 0;
   }
 }

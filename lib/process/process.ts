@@ -1,10 +1,10 @@
 import { BadReturnError, UnknownMessageError } from '../errors';
 import { logger } from '../logger';
-import type { Handler, Router } from '../metadata';
+import { route, type Handler, type Router } from '../metadata';
 import { Return, WithValue, lent, type ReturnOptions } from '../returns';
-import { context, runTracked, tracked, tracksAwait, type Invocation } from './context';
+import { context, runTracked, tracksAwait, type Invocation } from './context';
 import type { MonitorRef } from './links';
-import { CALL, CAST, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
+import { CALL, CONTINUE, INFO, KIND_NAMES, Message, STOP, SYSTEM, reject, settle, type CallMessage } from './message';
 import { Delay } from './delay';
 import { formatStatus, statusMessage, statusOf, traceIn, traceReply, traceState } from './format_status';
 import { die, shutdown } from './exit';
@@ -13,7 +13,7 @@ import type { Name } from './names';
 import { Mailbox } from './mailbox';
 import { Queue } from './queue';
 import { ServerRef } from './ref';
-import { schedule, tick, type Runnable } from './scheduler';
+import { schedule, tick, tickMany, ticksLeft, type Runnable } from './scheduler';
 import type { TimerRef } from './timers';
 import { DEAD, RUNNING, STARTING, STATUS_NAMES, TERMINATING, isThenable, type StatusName } from './status';
 
@@ -68,8 +68,6 @@ export class Process implements Runnable {
   remote: object | undefined = undefined;
   /** @internal */
   user: Mailbox | undefined = undefined;
-  /** @internal The one Message a compact mailbox entry is handled as (see mailbox.ts): reused, never queued. */
-  cursor: Message | undefined = undefined;
   /** @internal This server's reusable `noreply` and `reply` results (see `lent` in returns.ts). */
   ownNoreply: Return | undefined = undefined;
   /** @internal */
@@ -255,14 +253,23 @@ export class Process implements Runnable {
         this.handleControl(this.control.shift()!);
       } else if (this.status === RUNNING && this.user !== undefined && this.user.length > 0) {
         // The common case: only user messages. A tight loop over the lane until something else
-        // needs a look (a continuation, a control message, an async handler, an exit).
+        // needs a look (a continuation, a control message, an async handler, an exit); it counts
+        // its messages for the scheduler in batches, as often as `tick` would read the clock.
         const user = this.user;
+        const cursor = user.cursor;
+        let left = ticksLeft();
+        let n = 0;
         do {
-          user.shift();
-          this.handle(user.message ?? this.entry(user));
-          if (tick() || --budget === 0) {
-            this.reschedule();
-            return;
+          const msg = user.shift()!;
+          if (msg === cursor) this.handleEntry(msg);
+          else this.handle(msg);
+          if (++n === left) {
+            if (tickMany(n) || (budget -= n) <= 0) {
+              this.reschedule();
+              return;
+            }
+            n = 0;
+            left = ticksLeft();
           }
         } while (
           user.length > 0 &&
@@ -271,25 +278,68 @@ export class Process implements Runnable {
           this.continuation === undefined &&
           (this.control === undefined || this.control.length === 0)
         );
+        if (n > 0 && (tickMany(n) || (budget -= n) <= 0)) {
+          this.reschedule();
+          return;
+        }
         continue;
       } else {
         return;
       }
-      if (tick() || --budget === 0) {
+      if (tick() || --budget <= 0) {
         this.reschedule();
         return;
       }
     }
   }
 
-  /** The compact entry `user` just took, as this process's cursor Message (written over for each entry). */
-  private entry(user: Mailbox): Message {
-    const cursor = (this.cursor ??= new Message(CAST, '', undefined, undefined)) as Writable<Message>;
-    cursor.kind = user.kind;
-    cursor.tag = user.tag;
-    cursor.payload = user.payload;
-    cursor.target = user.target;
-    return cursor;
+  /**
+   * A compact entry (a cast or send, as the lane's cursor): the common case, handled here without
+   * the general path's checks while its handler is synchronous and returns this server's own
+   * `noreply(state)`. Anything else goes on as `handle` would: before the handler runs (tracing, an
+   * async or unknown handler), or with its result.
+   */
+  private handleEntry(msg: Message): void {
+    const router = this.router;
+    const last = router.last;
+    const kind = msg.kind;
+    const tag = msg.tag;
+    let handler: Handler | undefined;
+    if (last.kind === kind && last.tag === tag) handler = last.handler;
+    else {
+      handler = route(router, kind, tag);
+      last.kind = kind;
+      last.tag = tag;
+      last.handler = handler;
+    }
+    if (handler === undefined || handler.async || this.tracing) return this.handle(msg);
+    // Pointers are written only where they change (see Mailbox.shift on write barriers).
+    if (this.lastMessage !== msg) this.lastMessage = msg;
+    const previous = context.current;
+    context.current = this;
+    const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
+    lent.noreply = own;
+    let result: unknown;
+    try {
+      result = handler.fn.call(this.server, msg.payload, this.state, msg);
+    } catch (error) {
+      lent.noreply = undefined;
+      context.current = previous;
+      this.crash(error, msg);
+      return;
+    }
+    const still = lent.noreply;
+    if (still !== undefined) lent.noreply = undefined;
+    context.current = previous;
+    // The handler filled in this server's own result (`still` is undefined: noreply() took it) and
+    // returned it: its state is this message's. It is not marked used here; `handle` marks it before
+    // lending it to any other handler, which is where a kept one could come back (after an await).
+    if (result === own && still === undefined && this.status !== DEAD) {
+      this.handled++;
+      this.state = own.state;
+      return;
+    }
+    this.finish(result, still, msg, handler);
   }
 
   private handleControl(msg: Message): void {
@@ -324,14 +374,7 @@ export class Process implements Runnable {
     let handler: Handler | undefined;
     if (last.kind === kind && last.tag === msg.tag) handler = last.handler;
     else {
-      handler =
-        kind === CALL
-          ? router.calls.get(msg.tag)
-          : kind === CAST
-            ? router.casts.get(msg.tag)
-            : kind === INFO
-              ? router.infos.get(msg.tag)
-              : router.continues.get(msg.tag);
+      handler = route(router, kind, msg.tag);
       last.kind = kind;
       last.tag = msg.tag;
       last.handler = handler;
@@ -341,12 +384,15 @@ export class Process implements Runnable {
     this.lastMessage = msg;
     const previous = context.current;
     context.current = this;
-    lent.noreply = this.ownNoreply ??= new Return('noreply', CONSUMED);
+    const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
+    // handleEntry leaves its result unmarked: one kept from there must not pass for fresh here.
+    if (own.state !== CONSUMED) (own as Writable<Return>).state = CONSUMED;
+    lent.noreply = own;
     lent.reply = kind === CALL ? (this.ownReply ??= new WithValue('reply', CONSUMED, undefined, undefined)) : undefined;
     let result: unknown;
     try {
       result =
-        tracksAwait && tracked(handler.fn)
+        tracksAwait && handler.async
           ? runTracked(this, handler.fn, this.server, msg.payload, this.state, msg)
           : handler.fn.call(this.server, msg.payload, this.state, msg);
     } catch (error) {
@@ -355,16 +401,21 @@ export class Process implements Runnable {
       this.crash(error, msg);
       return;
     }
-    // Still lent: this handler did not fill it in, so returning it means returning one kept from an
-    // earlier message, whose state may since have been written over.
-    if (result !== undefined && (result === lent.noreply || result === lent.reply)) {
-      lent.noreply = lent.reply = undefined;
-      context.current = previous;
-      this.stale(result as Return, msg, handler);
-      return;
-    }
+    const still = lent.noreply;
+    const stillReply = lent.reply;
     lent.noreply = lent.reply = undefined;
     context.current = previous;
+    if (result !== undefined && result === stillReply) return this.stale(result as Return, msg, handler);
+    this.finish(result, still, msg, handler);
+  }
+
+  /**
+   * A handler's result, once it has run. `still` is the `noreply` lent to it that it did not fill in:
+   * returning that one means returning a result kept from an earlier message, whose state may since
+   * have been written over.
+   */
+  private finish(result: unknown, still: Return | undefined, msg: Message, handler: Handler): void {
+    if (result !== undefined && result === still) return this.stale(result as Return, msg, handler);
     // The handler may have ended its own server (this.link to a dead ref, GenServer.exit on itself):
     // then die() has already told the caller, and the result is moot.
     if (this.status === DEAD) return;

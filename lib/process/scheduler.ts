@@ -113,6 +113,21 @@ export function tick(): boolean {
   return yielding;
 }
 
+/**
+ * How many messages a tight loop may handle before it reports them with `tickMany` (at least 1): a
+ * loop over a long mailbox counts locally and reads the clock as often as `tick` would.
+ */
+export function ticksLeft(): number {
+  return fresh && checkEvery > ticks ? checkEvery - ticks : 1;
+}
+
+/** Counts `n` handled messages at once (n >= 1); as `tick` otherwise. */
+export function tickMany(n: number): boolean {
+  ticks += n - 1;
+  if (!fresh || ++ticks >= checkEvery) refresh();
+  return yielding;
+}
+
 /** Puts a process on the run queue (once). */
 export function schedule(p: Runnable): void {
   p.scheduled = true;

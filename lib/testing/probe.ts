@@ -51,6 +51,7 @@ const receive: Handler = {
   kind: 'info',
   tag: undefined,
   name: 'Probe.receive',
+  async: false,
   fn(this: unknown, _payload: unknown, state: unknown, msg: unknown) {
     (this as ProbeServer).probe.take(msg as Message);
     return noreply(state);
