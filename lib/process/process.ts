@@ -385,10 +385,16 @@ export class Process implements Runnable {
     const previous = context.current;
     context.current = this;
     const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
-    // handleEntry leaves its result unmarked: one kept from there must not pass for fresh here.
+    // The fast paths below and in handleEntry leave their result unmarked: one kept from there must
+    // not pass for fresh after an await (see apply).
     if (own.state !== CONSUMED) (own as Writable<Return>).state = CONSUMED;
     lent.noreply = own;
-    lent.reply = kind === CALL ? (this.ownReply ??= new WithValue('reply', CONSUMED, undefined, undefined)) : undefined;
+    let ownReply: WithValue | undefined;
+    if (kind === CALL) {
+      ownReply = this.ownReply ??= new WithValue('reply', CONSUMED, undefined, undefined);
+      if (ownReply.state !== CONSUMED) (ownReply as Writable<WithValue>).state = CONSUMED;
+    }
+    lent.reply = ownReply;
     let result: unknown;
     try {
       result =
@@ -405,7 +411,18 @@ export class Process implements Runnable {
     const stillReply = lent.reply;
     lent.noreply = lent.reply = undefined;
     context.current = previous;
-    if (result !== undefined && result === stillReply) return this.stale(result as Return, msg, handler);
+    if (result !== undefined && result === ownReply) {
+      if (stillReply !== undefined) return this.stale(result as Return, msg, handler);
+      // The common call: the handler filled in this server's own reply(value, state) and returned it.
+      if (this.status !== DEAD && !this.tracing) {
+        const value = ownReply.value;
+        (ownReply as Writable<WithValue>).value = undefined;
+        this.handled++;
+        this.state = ownReply.state;
+        settle(msg as CallMessage, value);
+        return;
+      }
+    }
     this.finish(result, still, msg, handler);
   }
 
