@@ -90,11 +90,11 @@ export class Mailbox {
       slots = this.nextChunk();
       i = 0;
     }
-    // The entry's slots are not cleared here (a chunk is dropped, or cleared as a whole, once it is
-    // used up: see nextChunk and emptied), and the cursor's fields are written only when they change:
-    // while a long mailbox drains the garbage collector is often marking, and then every pointer
-    // written costs a write barrier. A used-up entry can so outlive its handling until its chunk is
-    // done: at most one chunk's worth (MAX_CHUNK entries) per mailbox.
+    // Only the slots that hold the sender's values are cleared (payload, target, a Message): the
+    // kind is a number and the tag a string the sender named, left for the next entry written there
+    // (a dropped chunk takes them along). Storing undefined costs no write barrier; the cursor's
+    // pointer fields are written only when they change, since while a long mailbox drains the
+    // garbage collector is often marking, and then every pointer written costs one.
     const first = slots[i];
     let msg: Message;
     if (typeof first === 'number') {
@@ -105,9 +105,11 @@ export class Mailbox {
       if (cursor.tag !== tag) cursor.tag = tag;
       cursor.payload = slots[i + 2];
       if (cursor.target !== target) cursor.target = target;
+      slots[i + 2] = slots[i + 3] = undefined;
       msg = cursor;
     } else {
       msg = first as Message;
+      slots[i] = undefined;
     }
     this.headAt = i + STRIDE;
     if (--this.length === 0) this.emptied();
@@ -161,26 +163,19 @@ export class Mailbox {
     const done = this.head;
     this.head = done.next!;
     done.next = undefined;
-    if (done.slots.length === MAX_CHUNK * STRIDE) {
-      done.slots.fill(undefined);
-      this.spare = done;
-    }
+    if (done.slots.length === MAX_CHUNK * STRIDE) this.spare = done;
     this.headAt = 0;
     return this.head.slots;
   }
 
   private emptied(): void {
-    // Keep only the tail chunk (the largest so far), from its start, its used slots cleared; the
-    // chunks before it are dropped as they are.
+    // Keep only the tail chunk (the largest so far), from its start.
     let chunk = this.head;
     while (chunk !== this.tail) {
       const next = chunk.next!;
       chunk.next = undefined;
       chunk = next;
     }
-    const slots = chunk.slots;
-    const end = this.tailAt;
-    for (let i = 0; i < end; i++) slots[i] = undefined;
     this.head = chunk;
     this.headAt = this.tailAt = 0;
   }

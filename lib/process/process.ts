@@ -321,7 +321,7 @@ export class Process implements Runnable {
     lent.noreply = own;
     let result: unknown;
     try {
-      result = handler.fn.call(this.server, msg.payload, this.state, msg);
+      result = handler.invoke(this.server, msg.payload, this.state, msg);
     } catch (error) {
       lent.noreply = undefined;
       context.current = previous;
@@ -400,7 +400,7 @@ export class Process implements Runnable {
       result =
         tracksAwait && handler.async
           ? runTracked(this, handler.fn, this.server, msg.payload, this.state, msg)
-          : handler.fn.call(this.server, msg.payload, this.state, msg);
+          : handler.invoke(this.server, msg.payload, this.state, msg);
     } catch (error) {
       lent.noreply = lent.reply = undefined;
       context.current = previous;

@@ -47,15 +47,18 @@ class ProbeServer extends GenServer<undefined> {
   probe!: Probe;
 }
 
+function receiveMessage(this: unknown, _payload: unknown, state: unknown, msg: unknown) {
+  (this as ProbeServer).probe.take(msg as Message);
+  return noreply(state);
+}
+
 const receive: Handler = {
   kind: 'info',
   tag: undefined,
   name: 'Probe.receive',
   async: false,
-  fn(this: unknown, _payload: unknown, state: unknown, msg: unknown) {
-    (this as ProbeServer).probe.take(msg as Message);
-    return noreply(state);
-  },
+  fn: receiveMessage,
+  invoke: (server, payload, state, msg) => receiveMessage.call(server, payload, state, msg),
 };
 
 /** A handler table that has an entry for every tag. */
