@@ -5,10 +5,14 @@ import { STALE_MS, latestReading, pruneStale, setOldestPending } from './stale';
 
 /**
  * Call deadlines, without a setTimeout per call (that alone cuts call throughput ~4×).
- * Deadlines of one duration expire in the order they were set, so each duration keeps a doubly
- * linked FIFO list: O(1) to add, O(1) to remove on reply, and a single timer armed at its head.
- * A list that stays empty for a turn is dropped with its timer, so neither a finished program nor
- * a stream of distinct timeouts keeps anything.
+ * Deadlines of one duration expire in the order they were set, so each duration keeps a FIFO
+ * of its pending nodes and a single timer armed at the oldest. Answering a call does not take its
+ * node out: it only unmarks it (`list` undefined, and one count less), and the FIFO drops unmarked
+ * nodes from its front as it goes (calls are mostly answered in order, so nearly always at once),
+ * or all together when it would otherwise grow, so that it never holds more than about twice as
+ * many nodes as are pending. A call costs one slot written and no links to mend. A list that stays
+ * empty for a turn is dropped with its timer, so neither a finished program nor a stream of
+ * distinct timeouts keeps anything.
  *
  * While time is real, stamps come from the coarse clock, which may be stale after a long synchronous
  * stretch; a head that looks expired is checked against the stretches the clock recorded (stale.ts),
@@ -18,16 +22,19 @@ import { STALE_MS, latestReading, pruneStale, setOldestPending } from './stale';
  */
 export interface DeadlineNode {
   expires: number;
-  prev: DeadlineNode | undefined;
-  next: DeadlineNode | undefined;
+  /** The list the node is pending on; undefined once it expired or was removed. */
   list: DeadlineList | undefined;
-  /** Called once when the deadline passes; the node is already unlinked. */
+  /** Called once when the deadline passes; the node is already off its list. */
   expire(duration: number): void;
 }
 
 export class DeadlineList {
-  head: DeadlineNode | undefined = undefined;
-  tail: DeadlineNode | undefined = undefined;
+  /** A ring of nodes in the order they were added: pending ones, and removed ones not yet dropped. */
+  private ring: (DeadlineNode | undefined)[] = new Array(16);
+  private first = 0;
+  private count = 0;
+  /** How many nodes of the ring are pending. */
+  pending = 0;
   timer: NodeJS.Timeout | undefined = undefined;
   /** The fake clock that armed `timer` (undefined: a real timer). */
   clock: FakeClock | undefined = undefined;
@@ -40,35 +47,64 @@ export class DeadlineList {
     const t = stamp();
     node.expires = Math.ceil(t + this.duration);
     node.list = this;
-    node.next = undefined;
-    node.prev = this.tail;
-    if (this.tail) this.tail.next = node;
-    else {
-      this.head = node;
-      if (this.timer === undefined || this.clock !== timeState.source) this.arm(t);
-    }
-    this.tail = node;
+    let ring = this.ring;
+    // Removed nodes at the front go first: with calls answered in order, that is all but the pending.
+    while (this.count > 0 && ring[this.first]!.list !== this) this.drop();
+    if (this.count === ring.length) ring = this.makeRoom();
+    ring[(this.first + this.count) & (ring.length - 1)] = node;
+    this.count++;
+    if (this.pending++ === 0 && (this.timer === undefined || this.clock !== timeState.source)) this.arm(t);
   }
 
   remove(node: DeadlineNode): void {
-    const { prev, next } = node;
-    if (prev) prev.next = next;
-    else this.head = next;
-    if (next) next.prev = prev;
-    else this.tail = prev;
-    node.list = node.prev = node.next = undefined;
-    if (this.head === undefined && !this.idleQueued) {
+    node.list = undefined;
+    if (--this.pending === 0 && !this.idleQueued) {
       this.idleQueued = true;
       idle.push(this);
       if (idle.length === 1) nativeSetImmediate(releaseIdle);
     }
   }
 
+  /** The oldest pending node (dropping removed ones before it), or undefined. */
+  head(): DeadlineNode | undefined {
+    while (this.count > 0) {
+      const node = this.ring[this.first]!;
+      if (node.list === this) return node;
+      this.drop();
+    }
+    return undefined;
+  }
+
+  private drop(): void {
+    this.ring[this.first] = undefined;
+    this.first = (this.first + 1) & (this.ring.length - 1);
+    this.count--;
+  }
+
+  /** The ring is full: squeeze out the removed nodes if they are half of it or more, else double it. */
+  private makeRoom(): (DeadlineNode | undefined)[] {
+    const old = this.ring;
+    const mask = old.length - 1;
+    const ring = this.pending * 2 <= old.length ? old.slice() : new Array<DeadlineNode | undefined>(old.length * 2);
+    let n = 0;
+    for (let i = 0; i < this.count; i++) {
+      const node = old[(this.first + i) & mask]!;
+      if (node.list === this) ring[n++] = node;
+    }
+    ring.fill(undefined, n);
+    this.first = 0;
+    this.count = n;
+    this.ring = ring;
+    return ring;
+  }
+
   /** Arms the timer for the head on the clock in charge now (`t`: that clock's time). @internal */
   arm(t: number): void {
     this.cancelTimer();
+    const head = this.head();
+    if (head === undefined) return;
     this.clock = timeState.source;
-    this.timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(1, Math.ceil(this.head!.expires - t))));
+    this.timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(1, Math.ceil(head.expires - t))));
   }
 
   /** @internal */
@@ -83,7 +119,7 @@ export class DeadlineList {
     this.timer = undefined;
     const t = now();
     const real = timeState.source === undefined;
-    let node = this.head;
+    let node = this.head();
     while (node !== undefined && node.expires <= t) {
       // Stamped from a stale coarse reading? Then it is due only `duration` after the latest time it
       // may have been taken.
@@ -95,9 +131,10 @@ export class DeadlineList {
           break;
         }
       }
+      this.drop();
       this.remove(node);
       node.expire(this.duration);
-      node = this.head;
+      node = this.head();
     }
     // (The clock may have changed at that now(), and the list been armed again already.)
     if (node !== undefined && this.timer === undefined) this.arm(t);
@@ -125,13 +162,13 @@ let lastList: DeadlineList | undefined;
 // clock's never will), so every list with deadlines is armed again on the clock in charge now.
 onTimeSourceChange(() => {
   const t = now();
-  for (const list of lists.values()) if (list.head !== undefined) list.arm(t);
+  for (const list of lists.values()) if (list.pending > 0) list.arm(t);
 });
 
 function releaseIdle(): void {
   for (const list of idle.splice(0)) {
     list.idleQueued = false;
-    if (list.head !== undefined) continue;
+    if (list.pending > 0) continue;
     // Empty for a whole turn: drop it (its timer would keep a finished program alive).
     list.cancelTimer();
     if (lists.get(list.duration) === list) lists.delete(list.duration);
@@ -144,7 +181,8 @@ function releaseIdle(): void {
 setOldestPending(() => {
   let oldest = Infinity;
   for (const list of lists.values()) {
-    if (list.head !== undefined) oldest = Math.min(oldest, list.head.expires - list.duration - STALE_MS - 1);
+    const head = list.head();
+    if (head !== undefined) oldest = Math.min(oldest, head.expires - list.duration - STALE_MS - 1);
   }
   return oldest;
 });

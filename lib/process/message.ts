@@ -52,8 +52,6 @@ export class CallMessage implements Message, DeadlineNode {
   /** The server as the sender named it (ref, name or class), for error messages. */
   readonly target: unknown;
   expires: number;
-  prev: DeadlineNode | undefined;
-  next: DeadlineNode | undefined;
   list: DeadlineList | undefined;
   resolve: ((value: unknown) => void) | undefined;
   reject: ((error: unknown) => void) | undefined;
@@ -66,8 +64,6 @@ export class CallMessage implements Message, DeadlineNode {
     this.payload = payload;
     this.target = target;
     this.expires = 0;
-    this.prev = undefined;
-    this.next = undefined;
     this.list = undefined;
     this.resolve = undefined;
     this.reject = undefined;
