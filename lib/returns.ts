@@ -111,14 +111,23 @@ type Value = {} | null | undefined;
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * @internal The running server's own reusable `noreply` and `reply` objects, lent while its handler's
- * synchronous stretch runs (Process.handle sets and clears them): the first `noreply(state)` and the
- * first `reply(value, state)` without options in that stretch fill one in instead of allocating,
- * since the server reads the result before it handles anything else (an async handler keeps its
- * server busy until it settles, so its object is not lent again meanwhile). Any further call in the
- * same stretch, and every call elsewhere (after an await, outside servers), allocates.
+ * @internal The running server's own reusable `noreply` and `reply` objects, lent while its handlers'
+ * synchronous stretches run (Process sets and clears them): the first `noreply(state)` and the first
+ * `reply(value, state)` without options in a stretch fill one in instead of allocating (and mark it
+ * taken), since the server reads the result before it handles anything else (an async handler keeps
+ * its server busy until it settles, so its object is not lent again meanwhile). Any further call in
+ * the same stretch, and every call elsewhere (after an await, outside servers), allocates.
+ *
+ * "Taken" is a flag rather than clearing the pointer: a server draining a run of messages lends its
+ * objects once for the run and only resets the flags per message, since a pointer written per
+ * message costs a write barrier while the garbage collector marks.
  */
-export const lent: { noreply: Return | undefined; reply: WithValue | undefined } = { noreply: undefined, reply: undefined };
+export const lent: { noreply: Return | undefined; reply: WithValue | undefined; noreplyTaken: boolean; replyTaken: boolean } = {
+  noreply: undefined,
+  reply: undefined,
+  noreplyTaken: false,
+  replyTaken: false,
+};
 
 /** Answers a call with `value` and keeps `state`. Only call handlers may reply. */
 export function reply<R extends Value, S extends Value, const C extends ContinueValue = never>(
@@ -127,8 +136,8 @@ export function reply<R extends Value, S extends Value, const C extends Continue
   options?: ReturnOptions<C>,
 ): Reply<R, S, C> {
   const own = lent.reply;
-  if (own === undefined || options !== undefined) return new WithValue('reply', state, value, options) as Reply<R, S, C>;
-  lent.reply = undefined;
+  if (own === undefined || lent.replyTaken || options !== undefined) return new WithValue('reply', state, value, options) as Reply<R, S, C>;
+  lent.replyTaken = true;
   (own as Writable<WithValue>).state = state;
   (own as Writable<WithValue>).value = value;
   return own as Reply<R, S, C>;
@@ -138,8 +147,8 @@ export function reply<R extends Value, S extends Value, const C extends Continue
 export function noreply<S extends Value, const C extends ContinueValue = never>(state: S, options?: ReturnOptions<C>): NoReply<S, C> {
   if (options !== undefined) return new WithValue('noreply', state, undefined, options) as NoReply<S, C>;
   const own = lent.noreply;
-  if (own === undefined) return new Return('noreply', state) as NoReply<S, C>;
-  lent.noreply = undefined;
+  if (own === undefined || lent.noreplyTaken) return new Return('noreply', state) as NoReply<S, C>;
+  lent.noreplyTaken = true;
   (own as Writable<Return>).state = state;
   return own as NoReply<S, C>;
 }

@@ -242,46 +242,45 @@ export class Process implements Runnable {
     if (this.status !== DEAD) this.die(error);
   }
 
+  /**
+   * Drains the mailbox as `run` says. For the whole drain this process stays the running one
+   * (`context.current`) and its own `noreply` stays lent (see `lent` in returns.ts): each handler
+   * only checks them and resets the taken flag, since a pointer written per message costs a write
+   * barrier while the garbage collector marks, a fifth of a whole cast. Before anything that is not
+   * one of its handlers runs (terminate and exit callbacks on a crash, a stop, a trace line, a status
+   * formatter, the `:sys` functions), `context.current` goes back to `outer`, whatever was running
+   * before; and to it, and `lent` to what it was, when the drain ends.
+   */
   private drain(): void {
+    const outer = context.current;
+    const noreply = lent.noreply;
+    const reply = lent.reply;
+    const noreplyTaken = lent.noreplyTaken;
+    const replyTaken = lent.replyTaken;
+    try {
+      this.drainLoop(outer);
+    } finally {
+      if (context.current !== outer) context.current = outer;
+      if (lent.noreply !== noreply) lent.noreply = noreply;
+      if (lent.reply !== reply) lent.reply = reply;
+      lent.noreplyTaken = noreplyTaken;
+      lent.replyTaken = replyTaken;
+    }
+  }
+
+  private drainLoop(outer: Process | undefined): void {
     let budget = RUN_BUDGET;
     while (!this.busy && this.status !== DEAD) {
       if (this.continuation !== undefined) {
         const msg = this.continuation;
         this.continuation = undefined;
-        this.handle(msg);
+        this.handle(msg, outer);
       } else if (this.control !== undefined && this.control.length > 0) {
-        this.handleControl(this.control.shift()!);
+        context.current = outer;
+        this.handleControl(this.control.shift()!, outer);
       } else if (this.status === RUNNING && this.user !== undefined && this.user.length > 0) {
-        // The common case: only user messages. A tight loop over the lane until something else
-        // needs a look (a continuation, a control message, an async handler, an exit); it counts
-        // its messages for the scheduler in batches, as often as `tick` would read the clock.
-        const user = this.user;
-        const cursor = user.cursor;
-        let left = ticksLeft();
-        let n = 0;
-        do {
-          const msg = user.shift()!;
-          if (msg === cursor) this.handleEntry(msg);
-          else this.handle(msg);
-          if (++n === left) {
-            if (tickMany(n) || (budget -= n) <= 0) {
-              this.reschedule();
-              return;
-            }
-            n = 0;
-            left = ticksLeft();
-          }
-        } while (
-          user.length > 0 &&
-          !this.busy &&
-          this.status === RUNNING &&
-          this.continuation === undefined &&
-          (this.control === undefined || this.control.length === 0)
-        );
-        if (n > 0 && (tickMany(n) || (budget -= n) <= 0)) {
-          this.reschedule();
-          return;
-        }
+        budget = this.drainUser(this.user, budget, outer);
+        if (budget < 0) return;
         continue;
       } else {
         return;
@@ -294,12 +293,49 @@ export class Process implements Runnable {
   }
 
   /**
+   * The common case: only user messages. A tight loop over the lane until something else needs a
+   * look (a continuation, a control message, an async handler, an exit); it counts its messages for
+   * the scheduler in batches, as often as `tick` would read the clock. Returns the budget left, or
+   * -1 when the slice or the budget is used up (the process is then rescheduled).
+   */
+  private drainUser(user: Mailbox, budget: number, outer: Process | undefined): number {
+    const cursor = user.cursor;
+    const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
+    let left = ticksLeft();
+    let n = 0;
+    do {
+      const msg = user.shift()!;
+      if (msg === cursor) this.handleEntry(msg, own, outer);
+      else this.handle(msg, outer);
+      if (++n === left) {
+        if (tickMany(n) || (budget -= n) <= 0) {
+          this.reschedule();
+          return -1;
+        }
+        n = 0;
+        left = ticksLeft();
+      }
+    } while (
+      user.length > 0 &&
+      !this.busy &&
+      this.status === RUNNING &&
+      this.continuation === undefined &&
+      (this.control === undefined || this.control.length === 0)
+    );
+    if (n > 0 && (tickMany(n) || (budget -= n) <= 0)) {
+      this.reschedule();
+      return -1;
+    }
+    return budget;
+  }
+
+  /**
    * A compact entry (a cast or send, as the lane's cursor): the common case, handled here without
    * the general path's checks while its handler is synchronous and returns this server's own
-   * `noreply(state)`. Anything else goes on as `handle` would: before the handler runs (tracing, an
-   * async or unknown handler), or with its result.
+   * `noreply(state)` (`own`). Anything else goes on as `handle` would: before the handler runs
+   * (tracing, an async or unknown handler), or with its result.
    */
-  private handleEntry(msg: Message): void {
+  private handleEntry(msg: Message, own: Return, outer: Process | undefined): void {
     const router = this.router;
     const last = router.last;
     const kind = msg.kind;
@@ -312,44 +348,42 @@ export class Process implements Runnable {
       last.tag = tag;
       last.handler = handler;
     }
-    if (handler === undefined || handler.async || this.tracing) return this.handle(msg);
-    // Pointers are written only where they change (see Mailbox.shift on write barriers).
+    if (handler === undefined || handler.async || this.tracing) return this.handle(msg, outer);
+    // Pointers are written only where they change (see drain, and Mailbox.shift).
     if (this.lastMessage !== msg) this.lastMessage = msg;
-    const previous = context.current;
-    context.current = this;
-    const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
-    lent.noreply = own;
+    if (context.current !== this) context.current = this;
+    if (lent.noreply !== own) lent.noreply = own;
+    if (lent.reply !== undefined) lent.reply = undefined;
+    lent.noreplyTaken = false;
     let result: unknown;
     try {
       result = handler.invoke(this.server, msg.payload, this.state, msg);
     } catch (error) {
-      lent.noreply = undefined;
-      context.current = previous;
+      context.current = outer;
       this.crash(error, msg);
       return;
     }
-    const still = lent.noreply;
-    if (still !== undefined) lent.noreply = undefined;
-    context.current = previous;
-    // The handler filled in this server's own result (`still` is undefined: noreply() took it) and
-    // returned it: its state is this message's. It is not marked used here; `handle` marks it before
-    // lending it to any other handler, which is where a kept one could come back (after an await).
-    if (result === own && still === undefined && this.status !== DEAD) {
+    // The handler filled in this server's own result (noreply() took it) and returned it: its state
+    // is this message's. It is not marked used here; `handle` marks it before lending it to any other
+    // handler, which is where a kept one could come back (after an await).
+    const taken = lent.noreplyTaken;
+    if (result === own && taken && this.status !== DEAD) {
       this.handled++;
       this.state = own.state;
       return;
     }
-    this.finish(result, still, msg, handler);
+    context.current = outer;
+    this.finish(result, taken ? undefined : own, msg, handler);
   }
 
-  private handleControl(msg: Message): void {
+  private handleControl(msg: Message, outer: Process | undefined): void {
     switch (msg.kind) {
       case STOP:
         return this.shutdown(msg.payload, undefined);
       case SYSTEM:
         return this.system(msg);
       default:
-        return this.handle(msg);
+        return this.handle(msg, outer);
     }
   }
 
@@ -367,7 +401,13 @@ export class Process implements Runnable {
     }
   }
 
-  private handle(msg: Message): void {
+  /**
+   * Any message, the general way. `outer` is what ran before this process's drain (see drain):
+   * `context.current` is this process only while the handler runs, and stays so after it only when
+   * the handler returned its own reply (answered at once, no other code runs).
+   */
+  private handle(msg: Message, outer: Process | undefined): void {
+    if (context.current !== outer) context.current = outer;
     const router = this.router;
     const kind = msg.kind;
     const last = router.last;
@@ -382,19 +422,20 @@ export class Process implements Runnable {
     if (this.tracing) this.trace(traceIn(this, msg));
     if (handler === undefined) return this.unknown(msg);
     this.lastMessage = msg;
-    const previous = context.current;
-    context.current = this;
     const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
     // The fast paths below and in handleEntry leave their result unmarked: one kept from there must
     // not pass for fresh after an await (see apply).
     if (own.state !== CONSUMED) (own as Writable<Return>).state = CONSUMED;
-    lent.noreply = own;
+    if (lent.noreply !== own) lent.noreply = own;
+    lent.noreplyTaken = false;
     let ownReply: WithValue | undefined;
     if (kind === CALL) {
       ownReply = this.ownReply ??= new WithValue('reply', CONSUMED, undefined, undefined);
       if (ownReply.state !== CONSUMED) (ownReply as Writable<WithValue>).state = CONSUMED;
+      lent.replyTaken = false;
     }
-    lent.reply = ownReply;
+    if (lent.reply !== ownReply) lent.reply = ownReply;
+    context.current = this;
     let result: unknown;
     try {
       result =
@@ -402,17 +443,16 @@ export class Process implements Runnable {
           ? runTracked(this, handler.fn, this.server, msg.payload, this.state, msg)
           : handler.invoke(this.server, msg.payload, this.state, msg);
     } catch (error) {
-      lent.noreply = lent.reply = undefined;
-      context.current = previous;
+      context.current = outer;
       this.crash(error, msg);
       return;
     }
-    const still = lent.noreply;
-    const stillReply = lent.reply;
-    lent.noreply = lent.reply = undefined;
-    context.current = previous;
+    const still = lent.noreplyTaken ? undefined : own;
     if (result !== undefined && result === ownReply) {
-      if (stillReply !== undefined) return this.stale(result as Return, msg, handler);
+      if (!lent.replyTaken) {
+        context.current = outer;
+        return this.stale(result as Return, msg, handler);
+      }
       // The common call: the handler filled in this server's own reply(value, state) and returned it.
       if (this.status !== DEAD && !this.tracing) {
         const value = ownReply.value;
@@ -423,6 +463,10 @@ export class Process implements Runnable {
         return;
       }
     }
+    // An async handler's objects are not lent past its synchronous stretch.
+    if (lent.noreply !== undefined) lent.noreply = undefined;
+    if (lent.reply !== undefined) lent.reply = undefined;
+    context.current = outer;
     this.finish(result, still, msg, handler);
   }
 
