@@ -34,8 +34,10 @@ export interface StartOptions {
 
 const KEYS = ['name', 'timeout', 'maxMailbox', 'trace', 'node'];
 
+const NO_OPTIONS: StartOptions = Object.freeze({});
+
 function checkOptions(options: unknown): StartOptions {
-  if (options === undefined) return {};
+  if (options === undefined) return NO_OPTIONS;
   if (typeof options !== 'object' || options === null) {
     throw new ArgumentError('options', options, 'an object such as { name: "my_server" }');
   }

@@ -41,6 +41,11 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
   }
   if (!isCleanReason(reason)) crashReport(proc, reason, culprit ?? proc.lastMessage);
   const terminate = proc.router.terminate;
+  if (terminate === undefined) {
+    // Nothing to run first (and no closures to make): answer, then die.
+    if (replyMsg !== undefined) settle(replyMsg, replyValue);
+    return die(proc, reason);
+  }
   // As in OTP, a terminate that crashes makes its crash the exit reason.
   let exitReason = reason;
   const finish = (): void => {
@@ -51,7 +56,6 @@ export function shutdown(proc: Process, reason: unknown, replyMsg: CallMessage |
     exitReason = error;
     crashReport(proc, error, culprit ?? proc.lastMessage, '@terminate');
   };
-  if (terminate === undefined) return finish();
   const previous = context.current;
   context.current = proc;
   // terminate may run inside another server's handler (a link's exit): keep it off that one's lent result.
@@ -138,8 +142,11 @@ export function die(proc: Process, reason: unknown): void {
     proc.user = undefined;
   }
   if (proc.control) {
-    for (const msg of proc.control.drain()) if (msg.kind === SYSTEM) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
+    const control = proc.control;
     proc.control = undefined;
+    for (let msg = control.shift(); msg !== undefined; msg = control.shift()) {
+      if (msg.kind === SYSTEM) reject(msg as CallMessage, new ServerExitError(msg.target, reason));
+    }
   }
   notifyExit(proc, reason);
   if (proc.remote !== undefined) remote.hooks?.exited(proc, reason);

@@ -713,7 +713,9 @@ export class Process implements Runnable {
   /** Calls `fn` with the exit reason when the process dies (at once if it is dead). */
   onExit(fn: (reason: unknown) => void): void {
     if (this.status === DEAD) fn(this.exitReason);
-    else (this.exitWaiters ??= []).push(fn);
+    // An array of exactly one to begin with: `[]` then push would reserve room for sixteen.
+    else if (this.exitWaiters === undefined) this.exitWaiters = [fn];
+    else this.exitWaiters.push(fn);
   }
 
   offExit(fn: (reason: unknown) => void): void {
