@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { GenServer, handleCall, handleCast, handleInfo, noreply, reply } from '../lib';
+import { BadReturnError, GenServer, handleCall, handleCast, handleInfo, noreply, reply, type NoReply } from '../lib';
+import { captureLogs, gate } from './support/helpers';
 
 // The dispatcher calls each handler through a small function written for its method (metadata.ts,
 // `invoker`), so the call can be inlined. These specs pin down that it behaves as calling the
@@ -80,5 +81,64 @@ describe('handler dispatch', () => {
       );
     });
     expect(JSON.parse(out)).to.deep.equal({ generated: false, value: 6 });
+  });
+});
+
+/** Counts `add` casts; the one numbered `at` misbehaves as `how` says. Held by `hold` while casts queue up. */
+class Run extends GenServer<{ n: number; how: string; at: number }> {
+  kept: NoReply<{ n: number; how: string; at: number }> | undefined;
+
+  @handleCall('hold')
+  async hold(open: Promise<void>, s: { n: number; how: string; at: number }) {
+    await open;
+    return reply(s.n, s);
+  }
+
+  @handleCast('add')
+  add(k: number, s: { n: number; how: string; at: number }) {
+    if (k === s.at) {
+      if (s.how === 'throw') throw new Error(`cast ${k} failed`);
+      if (s.how === 'undefined') return undefined as never;
+      if (s.how === 'stale') return this.kept!;
+    }
+    const result = noreply({ ...s, n: s.n + 1 });
+    this.kept = result;
+    return result;
+  }
+}
+
+describe('a run of queued casts to one handler (the dispatcher handles them in a tight loop)', () => {
+  const logs = captureLogs();
+
+  async function run(how: string, at: number, count = 1000): Promise<{ reason: unknown }> {
+    const ref = await Run.start({ n: 0, how, at });
+    const open = gate();
+    const held = GenServer.call(ref, 'hold', open.promise).catch(() => undefined);
+    for (let i = 1; i <= count; i++) GenServer.cast(ref, 'add', i);
+    const exited = GenServer.awaitExit(ref);
+    open.open();
+    await held;
+    const reason = await exited;
+    return { reason };
+  }
+
+  it('crashes on the message whose handler throws, with that message in the crash report, and handles none after it', async () => {
+    const { reason } = await run('throw', 500);
+    expect(reason).to.be.instanceOf(Error).with.property('message', 'cast 500 failed');
+    const details = logs.find((l) => l.level === 'error')?.details ?? {};
+    expect(details).to.include.deep.property('lastMessage', { tag: 'add', payload: 500 });
+    expect((details.state as { n: number }).n).to.equal(499);
+  });
+
+  it('crashes with BadReturnError on a message whose handler returns something else than noreply', async () => {
+    const { reason } = await run('undefined', 300);
+    expect(reason).to.be.instanceOf(BadReturnError);
+    expect(((logs.find((l) => l.level === 'error')?.details ?? {}).state as { n: number }).n).to.equal(299);
+  });
+
+  it('refuses a result kept from the message before, mid-run, rather than applying it', async () => {
+    const { reason } = await run('stale', 200);
+    expect(reason).to.be.instanceOf(BadReturnError);
+    expect(((logs.find((l) => l.level === 'error')?.details ?? {}).state as { n: number }).n).to.equal(199);
   });
 });

@@ -301,12 +301,41 @@ export class Process implements Runnable {
   private drainUser(user: Mailbox, budget: number, outer: Process | undefined): number {
     const cursor = user.cursor;
     const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
+    const last = this.router.last;
     let left = ticksLeft();
     let n = 0;
+    // The handler of the last compact entry handled the fast way, while nothing else has run since:
+    // then context, lent and lastMessage are as handleEntry left them, and the next entry with the
+    // same kind and tag needs only its handler called. Any other path clears it.
+    let primed: Handler | undefined;
     do {
       const msg = user.shift()!;
-      if (msg === cursor) this.handleEntry(msg, own, outer);
-      else this.handle(msg, outer);
+      if (msg === cursor) {
+        const handler = primed;
+        if (handler !== undefined && last.handler === handler && last.tag === msg.tag && last.kind === msg.kind && !this.tracing) {
+          lent.noreplyTaken = false;
+          let result: unknown;
+          let threw = false;
+          try {
+            result = handler.invoke(this.server, msg.payload, this.state, msg);
+          } catch (error) {
+            threw = true;
+            result = error;
+          }
+          if (!threw && result === own && lent.noreplyTaken && this.status !== DEAD) {
+            this.handled++;
+            this.state = own.state;
+          } else {
+            primed = undefined;
+            context.current = outer;
+            if (threw) this.crash(result, msg);
+            else this.finish(result, lent.noreplyTaken ? undefined : own, msg, handler);
+          }
+        } else primed = this.handleEntry(msg, own, outer);
+      } else {
+        primed = undefined;
+        this.handle(msg, outer);
+      }
       if (++n === left) {
         if (tickMany(n) || (budget -= n) <= 0) {
           this.reschedule();
@@ -335,7 +364,7 @@ export class Process implements Runnable {
    * `noreply(state)` (`own`). Anything else goes on as `handle` would: before the handler runs
    * (tracing, an async or unknown handler), or with its result.
    */
-  private handleEntry(msg: Message, own: Return, outer: Process | undefined): void {
+  private handleEntry(msg: Message, own: Return, outer: Process | undefined): Handler | undefined {
     const router = this.router;
     const last = router.last;
     const kind = msg.kind;
@@ -348,7 +377,10 @@ export class Process implements Runnable {
       last.tag = tag;
       last.handler = handler;
     }
-    if (handler === undefined || handler.async || this.tracing) return this.handle(msg, outer);
+    if (handler === undefined || handler.async || this.tracing) {
+      this.handle(msg, outer);
+      return undefined;
+    }
     // Pointers are written only where they change (see drain, and Mailbox.shift).
     if (this.lastMessage !== msg) this.lastMessage = msg;
     if (context.current !== this) context.current = this;
@@ -361,7 +393,7 @@ export class Process implements Runnable {
     } catch (error) {
       context.current = outer;
       this.crash(error, msg);
-      return;
+      return undefined;
     }
     // The handler filled in this server's own result (noreply() took it) and returned it: its state
     // is this message's. It is not marked used here; `handle` marks it before lending it to any other
@@ -370,10 +402,11 @@ export class Process implements Runnable {
     if (result === own && taken && this.status !== DEAD) {
       this.handled++;
       this.state = own.state;
-      return;
+      return handler;
     }
     context.current = outer;
     this.finish(result, taken ? undefined : own, msg, handler);
+    return undefined;
   }
 
   private handleControl(msg: Message, outer: Process | undefined): void {
