@@ -440,7 +440,6 @@ export class Process implements Runnable {
    * the handler returned its own reply (answered at once, no other code runs).
    */
   private handle(msg: Message, outer: Process | undefined): void {
-    if (context.current !== outer) context.current = outer;
     const router = this.router;
     const kind = msg.kind;
     const last = router.last;
@@ -452,8 +451,12 @@ export class Process implements Runnable {
       last.tag = msg.tag;
       last.handler = handler;
     }
-    if (this.tracing) this.trace(traceIn(this, msg));
-    if (handler === undefined) return this.unknown(msg);
+    if (this.tracing || handler === undefined) {
+      // A trace line and an unknown message's warning are the logger's code, not this process's.
+      context.current = outer;
+      if (this.tracing) this.trace(traceIn(this, msg));
+      if (handler === undefined) return this.unknown(msg);
+    }
     this.lastMessage = msg;
     const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
     // The fast paths below and in handleEntry leave their result unmarked: one kept from there must
@@ -468,7 +471,7 @@ export class Process implements Runnable {
       lent.replyTaken = false;
     }
     if (lent.reply !== ownReply) lent.reply = ownReply;
-    context.current = this;
+    if (context.current !== this) context.current = this;
     let result: unknown;
     try {
       result =
