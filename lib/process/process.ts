@@ -304,15 +304,23 @@ export class Process implements Runnable {
     const last = this.router.last;
     let left = ticksLeft();
     let n = 0;
-    // The handler of the last compact entry handled the fast way, while nothing else has run since:
-    // then context, lent and lastMessage are as handleEntry left them, and the next entry with the
-    // same kind and tag needs only its handler called. Any other path clears it.
+    // The handler `prime` readied for the last compact entry, while nothing else has run since: then
+    // context, lent and lastMessage are still as it left them, and the next entry with the same kind
+    // and tag needs only its handler called. Any other path clears it.
     let primed: Handler | undefined;
     do {
       const msg = user.shift()!;
-      if (msg === cursor) {
+      if (msg !== cursor) {
+        primed = undefined;
+        this.handle(msg, outer);
+      } else {
+        // A compact entry (a cast or send): handled here while its handler is synchronous and
+        // returns this server's own noreply(state); anything else goes on as `handle` would.
+        if (primed === undefined || last.handler !== primed || last.tag !== msg.tag || last.kind !== msg.kind || this.tracing) {
+          primed = this.prime(msg, own, outer);
+        }
         const handler = primed;
-        if (handler !== undefined && last.handler === handler && last.tag === msg.tag && last.kind === msg.kind && !this.tracing) {
+        if (handler !== undefined) {
           lent.noreplyTaken = false;
           let result: unknown;
           let threw = false;
@@ -322,6 +330,9 @@ export class Process implements Runnable {
             threw = true;
             result = error;
           }
+          // The handler filled in the server's own result (noreply() took it) and returned it: its
+          // state is this message's. It is not marked used here; `handle` marks it before lending
+          // it to any other handler, which is where a kept one could come back (after an await).
           if (!threw && result === own && lent.noreplyTaken && this.status !== DEAD) {
             this.handled++;
             this.state = own.state;
@@ -331,10 +342,7 @@ export class Process implements Runnable {
             if (threw) this.crash(result, msg);
             else this.finish(result, lent.noreplyTaken ? undefined : own, msg, handler);
           }
-        } else primed = this.handleEntry(msg, own, outer);
-      } else {
-        primed = undefined;
-        this.handle(msg, outer);
+        }
       }
       if (++n === left) {
         if (tickMany(n) || (budget -= n) <= 0) {
@@ -359,12 +367,11 @@ export class Process implements Runnable {
   }
 
   /**
-   * A compact entry (a cast or send, as the lane's cursor): the common case, handled here without
-   * the general path's checks while its handler is synchronous and returns this server's own
-   * `noreply(state)` (`own`). Anything else goes on as `handle` would: before the handler runs
-   * (tracing, an async or unknown handler), or with its result.
+   * Readies the fast path of `drainUser` for a compact entry: its handler (the route cached), and the
+   * process as the running one with its own `noreply` lent. Returns undefined, having handled the
+   * entry the general way, when the handler is unknown or async or the server is traced.
    */
-  private handleEntry(msg: Message, own: Return, outer: Process | undefined): Handler | undefined {
+  private prime(msg: Message, own: Return, outer: Process | undefined): Handler | undefined {
     const router = this.router;
     const last = router.last;
     const kind = msg.kind;
@@ -386,27 +393,7 @@ export class Process implements Runnable {
     if (context.current !== this) context.current = this;
     if (lent.noreply !== own) lent.noreply = own;
     if (lent.reply !== undefined) lent.reply = undefined;
-    lent.noreplyTaken = false;
-    let result: unknown;
-    try {
-      result = handler.invoke(this.server, msg.payload, this.state, msg);
-    } catch (error) {
-      context.current = outer;
-      this.crash(error, msg);
-      return undefined;
-    }
-    // The handler filled in this server's own result (noreply() took it) and returned it: its state
-    // is this message's. It is not marked used here; `handle` marks it before lending it to any other
-    // handler, which is where a kept one could come back (after an await).
-    const taken = lent.noreplyTaken;
-    if (result === own && taken && this.status !== DEAD) {
-      this.handled++;
-      this.state = own.state;
-      return handler;
-    }
-    context.current = outer;
-    this.finish(result, taken ? undefined : own, msg, handler);
-    return undefined;
+    return handler;
   }
 
   private handleControl(msg: Message, outer: Process | undefined): void {
@@ -459,7 +446,7 @@ export class Process implements Runnable {
     }
     this.lastMessage = msg;
     const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
-    // The fast paths below and in handleEntry leave their result unmarked: one kept from there must
+    // The fast paths below and in drainUser leave their result unmarked: one kept from there must
     // not pass for fresh after an await (see apply).
     if (own.state !== CONSUMED) (own as Writable<Return>).state = CONSUMED;
     if (lent.noreply !== own) lent.noreply = own;
