@@ -17,33 +17,9 @@ import {
   type ServerRef,
 } from '../lib';
 import { rejectionOf, trackServers } from './support/helpers';
+import { Member, inside } from './support/registry_member';
 
 // ---- fixtures ---------------------------------------------------------------------------------
-
-type Outcome = { ok: unknown } | { error: unknown };
-
-/** Runs the function it is called with inside its own handler, so Registry calls act for it. */
-class Member extends GenServer<null> {
-  @init
-  setup() {
-    return null;
-  }
-
-  @handleCall('run')
-  run(fn: () => unknown, s: null) {
-    try {
-      return reply<Outcome, null>({ ok: fn() }, s);
-    } catch (error) {
-      return reply<Outcome, null>({ error }, s);
-    }
-  }
-}
-
-async function inside<T>(member: ServerRef, fn: () => T): Promise<T> {
-  const outcome = (await GenServer.call(member, 'run', fn)) as Outcome;
-  if ('error' in outcome) throw outcome.error;
-  return outcome.ok as T;
-}
 
 type Heard = ['register', RegistryRegisterEvent] | ['unregister', RegistryUnregisterEvent];
 
