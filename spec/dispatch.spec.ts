@@ -142,3 +142,33 @@ describe('a run of queued casts to one handler (the dispatcher handles them in a
     expect(((logs.find((l) => l.level === 'error')?.details ?? {}).state as { n: number }).n).to.equal(199);
   });
 });
+
+describe("the package's exports object", () => {
+  it('holds plain data properties (no getters) and is marked as an ES module, as TypeScript output is', () => {
+    const lib = require('../lib') as Record<string, unknown>;
+    const getters = Object.keys(lib).filter((name) => Object.getOwnPropertyDescriptor(lib, name)?.get !== undefined);
+    expect(getters).to.deep.equal([]);
+    expect(lib.__esModule).to.equal(true);
+    expect(typeof lib.noreply).to.equal('function');
+  });
+
+  it('is a fast-mode object in V8, not a dictionary (checked in a child with --allow-natives-syntax)', async function () {
+    this.timeout(20000);
+    const root = join(__dirname, '..');
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [
+          '--allow-natives-syntax',
+          '-r',
+          'ts-node/register/transpile-only',
+          '-e',
+          "process.stdout.write(String(%HasFastProperties(require('./lib'))))",
+        ],
+        { cwd: root, timeout: 20000 },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+      );
+    });
+    expect(out).to.equal('true');
+  });
+});
