@@ -141,7 +141,7 @@ const runnable = cases.filter((c) => {
 });
 for (const { c, missing } of skipped) {
   console.log(
-    `NOTICE: case ${c.name} skipped: the package has no ${missing.join(', ')}` + (c.missingNotice ? ` (${c.missingNotice})` : ''),
+    `NOTICE: case ${c.name} skipped: the package has no ${missing.join(', ')}${c.missingNotice ? ` (${c.missingNotice})` : ''}`,
   );
 }
 

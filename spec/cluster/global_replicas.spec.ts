@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Kvm } from '@nats-io/kv';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import { AlreadyStartedError, GenServer, Node, setLogger } from '../../lib';
 import { NatsCluster, natsServerInstalled } from '../support/nats_server';
 import { startNode, stopAll } from '../support/node_process';
@@ -14,6 +15,33 @@ async function until(what: string, test: () => boolean | Promise<boolean>, timeo
   while (!(await test())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const STREAM = 'KV_genserver-global';
+
+/** Makes `server` the names bucket's stream leader (a stepdown elects one of the others at random: asked until it is this one). */
+async function lead(jsm: JetStreamManager, nc: NatsConnection, server: string): Promise<void> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const leader = (await jsm.streams.info(STREAM)).cluster?.leader;
+    if (leader === server) return;
+    if (leader !== undefined) await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${STREAM}`, '', { timeout: 5000 }).catch(() => undefined);
+    await sleep(500);
+  }
+  throw new Error(`${server} did not become the stream leader of ${STREAM}`);
+}
+
+/** Resolves when the entry of `name` is rewritten (its holder's node refreshing the lease). */
+async function nextRefresh(kv: KV, name: string): Promise<void> {
+  const key = Buffer.from(name, 'utf8').toString('base64url');
+  const revision = (await kv.get(key))?.revision ?? 0;
+  const watcher = await kv.watch({ key });
+  try {
+    for await (const entry of watcher) if (entry.revision > revision) return;
+  } finally {
+    watcher.stop();
   }
 }
 
@@ -51,6 +79,8 @@ describe('global names on a 3-server NATS cluster (global.replicas: 3)', functio
     nc = await connect({ servers: cluster.servers[2].url });
     const kv = await new Kvm(nc).open('genserver-global');
     expect((await kv.status()).replicas).to.equal(3);
+    // The worst case on every run: the server this node talks to also leads the bucket's stream.
+    await lead(await jetstreamManager(nc), nc, cluster.servers[0].name);
 
     // a node on the second and third servers holds a name; a server here holds another
     const holder = await startNode('global_node.ts', {
@@ -65,8 +95,15 @@ describe('global names on a 3-server NATS cluster (global.replicas: 3)', functio
     await holder.waitFor('won');
     const mine = await Room.start({ members: [], notes: [] }, { name: { global: 'room:here' } });
 
-    // the server this node is connected to dies: the client moves to another server of the cluster
-    const previous = setLogger({ error() {}, warn() {}, info() {} });
+    // the server this node is connected to dies, shortly before this node's next lease refresh is
+    // due (one third of the lease after the last): the client moves to another server of the cluster,
+    // and the refresh meets a stream with no leader until the two left elect one
+    await nextRefresh(kv, 'room:here');
+    await sleep(15_000 / 3 - 500);
+    // What the nodes log while the server fails over is kept, and shown if an expectation fails.
+    const said: string[] = [];
+    const keep = (level: string) => (message: string) => said.push(`${new Date().toISOString()} ${level} ${message}`);
+    const previous = setLogger({ error: keep('error'), warn: keep('warn'), info: keep('info') });
     try {
       await cluster.servers[0].kill();
       await until('a call by global name after the kill', async () => {
@@ -90,6 +127,9 @@ describe('global names on a 3-server NATS cluster (global.replicas: 3)', functio
       await new Promise((resolve) => setTimeout(resolve, 15_000 + 1000));
       expect((await Node.global.whereis('room:r3'))?.node).to.equal('h');
       expect(await Node.global.whereis('room:here')).to.equal(mine);
+    } catch (error) {
+      (error as Error).message += `\nlogged here meanwhile:\n${said.join('\n')}\nthe other node printed:\n${holder.output}`;
+      throw error;
     } finally {
       setLogger(previous);
       await GenServer.stop(mine).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { awaitExit, isAlive } from '../../behaviours/client';
 import { AlreadyStartedError, ArgumentError } from '../../errors';
@@ -17,8 +18,11 @@ import type { NatsTransport } from './transport';
  *   gives the entry is its fencing token: every later write by the holder says which revision it
  *   expects, so a holder that lost the name can never write over its successor.
  * - **Leases**: nats-server 2.9 has no per-key TTL, so the bucket's `max_age` is the lease
- *   (`leaseMs`, default 15 s) and the holder's node rewrites each of its entries every third of
- *   it. A node that dies stops refreshing and its names vanish after at most `leaseMs`; sooner in
+ *   (`leaseMs`, default 15 s) and the holder's node rewrites each of its entries a third of it
+ *   after the last write; a rewrite that fails or times out (its request waits at most a fifth of
+ *   the lease) is tried again at the next tick (a fifteenth of the lease, at most 1 s), so a NATS
+ *   failover of a few seconds costs retries, not the name. A node that dies stops refreshing and
+ *   its names vanish after at most `leaseMs`; sooner in
  *   practice, because every node that sees it go down deletes its entries at once (conditionally on
  *   their revision, so a new holder is never touched).
  * - **Freed on exit**: when the holder exits, its node deletes the entry.
@@ -45,6 +49,10 @@ interface Held {
   readonly ref: ServerRef;
   readonly value: string;
   revision: number;
+  /** When the write that stored `revision` was sent: the lease runs from then (or later, on the server). */
+  writtenAt: number;
+  /** A refresh of this name is in flight. */
+  refreshing: boolean;
 }
 
 const encodeKey = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
@@ -67,7 +75,8 @@ export class GlobalNames {
   private readonly releasing = new Map<string, Promise<void>>();
   private readonly lostListeners = new Set<(name: string, ref: ServerRef) => void>();
   private refresher: NodeJS.Timeout | undefined;
-  private refreshing = false;
+  /** How long a lease refresh waits for the store's answer before it is tried again. */
+  private readonly requestMs: number;
   private stopWatching: (() => void) | undefined;
   private readonly offDown: () => void;
   private closed = false;
@@ -78,6 +87,7 @@ export class GlobalNames {
     readonly leaseMs: number,
   ) {
     this.offDown = onNodeDown((node) => this.freeNode(node));
+    this.requestMs = Math.min(5000, Math.max(200, leaseMs / 5));
   }
 
   /** Opens (or creates) the cluster's bucket and starts watching it. */
@@ -98,7 +108,7 @@ export class GlobalNames {
     }
     const names = new GlobalNames(transport, kv, leaseMs);
     await names.watch();
-    names.refresher = setInterval(() => void names.refresh(), Math.max(250, leaseMs / 3));
+    names.refresher = setInterval(() => names.refresh(), Math.min(1000, Math.max(50, leaseMs / 15)));
     names.refresher.unref();
     return names;
   }
@@ -151,8 +161,9 @@ export class GlobalNames {
     for (let attempt = 0; ; attempt++) {
       await this.releasing.get(name);
       try {
+        const sentAt = Date.now();
         const revision = await this.kv.create(key, value);
-        this.held.set(name, { ref, value, revision });
+        this.held.set(name, { ref, value, revision, writtenAt: sentAt, refreshing: false });
         this.cache.set(name, { holder, revision });
         void awaitExit(ref).then(() => this.release(name, ref));
         return;
@@ -228,33 +239,38 @@ export class GlobalNames {
     }
   }
 
-  /** Rewrites every name held here, fenced by its revision; a name whose revision moved on is lost. */
-  private async refresh(): Promise<void> {
-    // One pass at a time: a pass slowed down by a NATS failover must not race the next one with the
-    // same expected revision (the loser would think the name taken).
-    if (this.refreshing) return;
-    this.refreshing = true;
-    try {
-      for (const [name, held] of [...this.held]) await this.refreshOne(name, held);
-    } finally {
-      this.refreshing = false;
-    }
+  /** Rewrites each name held here whose last write is a third of the lease old, fenced by its revision. */
+  private refresh(): void {
+    const due = Date.now() - this.leaseMs / 3;
+    // One write in flight per name: a refresh slowed down by a NATS failover must not race the next
+    // one with the same expected revision (the loser would think the name taken).
+    for (const [name, held] of this.held) if (!held.refreshing && held.writtenAt <= due) void this.refreshOne(name, held);
   }
 
   private async refreshOne(name: string, held: Held): Promise<void> {
+    held.refreshing = true;
     try {
-      held.revision = await this.kv.update(encodeKey(name), held.value, held.revision);
-    } catch {
+      const sentAt = Date.now();
+      held.revision = await this.kv.update(encodeKey(name), held.value, held.revision, this.requestMs);
+      held.writtenAt = sentAt;
+    } catch (error) {
       if (this.closed || this.held.get(name) !== held) return;
-      // Not a lost connection (the next refresh retries that): the entry is someone else's, or gone.
+      // No answer (a timeout, no leader for the bucket yet, the connection down): still due, so the
+      // next tick tries again. Only the store's own refusal says the revision may have moved on.
+      if (!(error instanceof JetStreamApiError)) return;
       const current = await this.kv.get(encodeKey(name)).catch(() => undefined);
-      if (current === undefined) return;
-      if (current !== null && current.revision !== held.revision && current.string() === held.value && current.operation === 'PUT') {
-        // Our own write, whose answer was lost (the server failed over after storing it): still ours.
+      // No answer, or one from a replica that is behind (a read may be served by any of them): later.
+      if (current === undefined || (current !== null && current.revision <= held.revision)) return;
+      if (current !== null && current.string() === held.value && current.operation === 'PUT') {
+        // Our own write, whose answer was lost (a timeout, or the server failed over after storing
+        // it): still ours. When it was sent is not known, so it stays due and is rewritten at once.
         held.revision = current.revision;
         return;
       }
-      if (current === null || current.revision !== held.revision) this.lost(name, held);
+      // Gone (the lease ran out, or the others saw this node down), or someone else's by now.
+      this.lost(name, held);
+    } finally {
+      held.refreshing = false;
     }
   }
 
