@@ -140,9 +140,7 @@ const runnable = cases.filter((c) => {
   return missing.length === 0;
 });
 for (const { c, missing } of skipped) {
-  console.log(
-    `NOTICE: case ${c.name} skipped: the package has no ${missing.join(', ')}${c.missingNotice ? ` (${c.missingNotice})` : ''}`,
-  );
+  console.log(`NOTICE: case ${c.name} skipped: the package has no ${missing.join(', ')}${c.missingNotice ? ` (${c.missingNotice})` : ''}`);
 }
 
 for (const c of runnable) {

@@ -44,7 +44,9 @@ interface RoomState {
 export class ChatRoom extends GenServer<RoomState> {
   @init
   setup(name: string): RoomState {
-    GenServer.cast(DIRECTORY, 'opened', name);
+    // Its own ref goes along: the directory's node may not have seen the new global name yet (each
+    // node's copy of the names follows the bucket a moment later), so it must not look it up.
+    GenServer.cast(DIRECTORY, 'opened', { room: name, ref: this.self });
     return { name, members: [], messages: [] };
   }
 
@@ -83,9 +85,8 @@ export class RoomDirectory extends GenServer<Map<string, ServerRef>> {
   }
 
   @handleCast('opened')
-  opened(room: string, table: Map<string, ServerRef>) {
-    const ref = GenServer.whereis(roomName(room));
-    if (ref !== undefined && table.get(room) !== ref) {
+  opened({ room, ref }: { room: string; ref: ServerRef }, table: Map<string, ServerRef>) {
+    if (table.get(room) !== ref) {
       this.monitor(ref);
       table.set(room, ref);
     }
