@@ -116,6 +116,29 @@ export class Mailbox {
     return msg;
   }
 
+  /**
+   * Takes the oldest entry if it is a compact one of `kind` and `tag` and the cursor's target, its
+   * payload into the cursor (whose kind and tag the caller knows to be these already), and returns true;
+   * takes nothing and returns false otherwise. The drain's loop over a run of casts for one
+   * handler: their kind, tag and target are only compared, never copied.
+   */
+  takeCompact(kind: number, tag: string): boolean {
+    if (this.length === 0) return false;
+    let i = this.headAt;
+    let slots = this.head.slots;
+    if (i === slots.length) {
+      slots = this.nextChunk();
+      i = 0;
+    }
+    const cursor = this.cursor as Writable<Message>;
+    if (slots[i] !== kind || slots[i + 1] !== tag || slots[i + 3] !== cursor.target) return false;
+    cursor.payload = slots[i + 2];
+    slots[i + 2] = slots[i + 3] = undefined;
+    this.headAt = i + STRIDE;
+    if (--this.length === 0) this.emptied();
+    return true;
+  }
+
   /** Up to `max` entries, oldest first, as `{ kind, tag, payload }`, leaving the lane as it is (for status views). */
   peek(max = Infinity): { kind: number; tag: string; payload: unknown }[] {
     const out: { kind: number; tag: string; payload: unknown }[] = [];

@@ -301,31 +301,28 @@ export class Process implements Runnable {
   private drainUser(user: Mailbox, budget: number, outer: Process | undefined): number {
     const cursor = user.cursor;
     const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
-    const last = this.router.last;
     let left = ticksLeft();
     let n = 0;
-    // The handler `prime` readied for the last compact entry, while nothing else has run since: then
-    // context, lent and lastMessage are still as it left them, and the next entry with the same kind
-    // and tag needs only its handler called. Any other path clears it.
-    let primed: Handler | undefined;
     do {
       const msg = user.shift()!;
-      if (msg !== cursor) {
-        primed = undefined;
-        this.handle(msg, outer);
-      } else {
-        // A compact entry (a cast or send): handled here while its handler is synchronous and
-        // returns this server's own noreply(state); anything else goes on as `handle` would.
-        if (primed === undefined || last.handler !== primed || last.tag !== msg.tag || last.kind !== msg.kind || this.tracing) {
-          primed = this.prime(msg, own, outer);
-        }
-        const handler = primed;
-        if (handler !== undefined) {
+      let handler: Handler | undefined;
+      if (msg !== cursor) this.handle(msg, outer);
+      // A compact entry (a cast or send): handled below while its handler is synchronous and returns
+      // this server's own noreply(state); anything else goes on as `handle` would.
+      else handler = this.prime(msg, own, outer);
+      if (handler !== undefined) {
+        // This entry, then each next one of the same kind and tag, taken from the lane with its
+        // payload alone (`takeCompact`) and handed to the handler `prime` readied: context, lent and
+        // lastMessage (the cursor) stay as it left them while nothing else runs.
+        const kind = msg.kind;
+        const tag = msg.tag;
+        let more: boolean;
+        do {
           lent.noreplyTaken = false;
           let result: unknown;
           let threw = false;
           try {
-            result = handler.invoke(this.server, msg.payload, this.state, msg);
+            result = handler.invoke(this.server, cursor.payload, this.state, cursor);
           } catch (error) {
             threw = true;
             result = error;
@@ -333,16 +330,33 @@ export class Process implements Runnable {
           // The handler filled in the server's own result (noreply() took it) and returned it: its
           // state is this message's. It is not marked used here; `handle` marks it before lending
           // it to any other handler, which is where a kept one could come back (after an await).
-          if (!threw && result === own && lent.noreplyTaken && this.status !== DEAD) {
+          const fast = !threw && result === own && lent.noreplyTaken && this.status !== DEAD;
+          if (fast) {
             this.handled++;
             this.state = own.state;
           } else {
-            primed = undefined;
             context.current = outer;
-            if (threw) this.crash(result, msg);
-            else this.finish(result, lent.noreplyTaken ? undefined : own, msg, handler);
+            if (threw) this.crash(result, cursor);
+            else this.finish(result, lent.noreplyTaken ? undefined : own, cursor, handler);
           }
-        }
+          if (++n === left) {
+            if (tickMany(n) || (budget -= n) <= 0) {
+              this.reschedule();
+              return -1;
+            }
+            n = 0;
+            left = ticksLeft();
+          }
+          more =
+            fast &&
+            !this.tracing &&
+            !this.busy &&
+            this.status === RUNNING &&
+            this.continuation === undefined &&
+            (this.control === undefined || this.control.length === 0) &&
+            user.takeCompact(kind, tag);
+        } while (more);
+        continue;
       }
       if (++n === left) {
         if (tickMany(n) || (budget -= n) <= 0) {
