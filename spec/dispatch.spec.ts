@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { BadReturnError, GenServer, handleCall, handleCast, handleInfo, noreply, reply, type NoReply } from '../lib';
+import { BadReturnError, GenServer, handleCall, handleCast, handleInfo, noreply, reply, type NoReply, type ServerRef } from '../lib';
 import { captureLogs, gate } from './support/helpers';
 
 // The dispatcher calls each handler through a small function written for its method (metadata.ts,
@@ -85,6 +85,11 @@ describe('handler dispatch', () => {
 });
 
 /** Counts `add` casts; the one numbered `at` misbehaves as `how` says. Held by `hold` while casts queue up. */
+/** The count when the DOWN of a monitor taken mid-run (how === 'monitor') was handled. */
+let downAt: number | undefined;
+/** A server that has exited, for that monitor. */
+let gone: ServerRef | undefined;
+
 class Run extends GenServer<{ n: number; how: string; at: number }> {
   kept: NoReply<{ n: number; how: string; at: number }> | undefined;
 
@@ -94,12 +99,27 @@ class Run extends GenServer<{ n: number; how: string; at: number }> {
     return reply(s.n, s);
   }
 
+  @handleCall('count')
+  count(_: undefined, s: { n: number; how: string; at: number }) {
+    return reply(s.n, s);
+  }
+
+  /** A monitor on a dead server, taken mid-run (how === 'monitor'): its DOWN comes at once, on the control lane. */
+  @handleInfo('DOWN')
+  down(_: unknown, s: { n: number; how: string; at: number }) {
+    downAt = s.n;
+    return noreply(s);
+  }
+
   @handleCast('add')
   add(k: number, s: { n: number; how: string; at: number }) {
     if (k === s.at) {
       if (s.how === 'throw') throw new Error(`cast ${k} failed`);
       if (s.how === 'undefined') return undefined as never;
       if (s.how === 'stale') return this.kept!;
+      // Both take effect before the next message: a trace from it on, the DOWN between the two.
+      if (s.how === 'trace') GenServer.trace(this.self, true);
+      if (s.how === 'monitor') this.monitor(gone!);
     }
     const result = noreply({ ...s, n: s.n + 1 });
     this.kept = result;
@@ -111,15 +131,30 @@ describe('a run of queued casts to one handler (the dispatcher handles them in a
   const logs = captureLogs();
 
   async function run(how: string, at: number, count = 1000): Promise<{ reason: unknown }> {
-    const ref = await Run.start({ n: 0, how, at });
-    const open = gate();
-    const held = GenServer.call(ref, 'hold', open.promise).catch(() => undefined);
-    for (let i = 1; i <= count; i++) GenServer.cast(ref, 'add', i);
+    const { ref, open, held } = await queued(how, at, count);
     const exited = GenServer.awaitExit(ref);
     open.open();
     await held;
     const reason = await exited;
     return { reason };
+  }
+
+  /** A Run server held with `count` casts queued behind the hold. */
+  async function queued(how: string, at: number, count: number) {
+    const ref = await Run.start({ n: 0, how, at });
+    const open = gate();
+    const held = GenServer.call(ref, 'hold', open.promise).catch(() => undefined);
+    for (let i = 1; i <= count; i++) GenServer.cast(ref, 'add', i);
+    return { ref, open, held };
+  }
+
+  /** Lets a queued Run server drain all `count` casts, then stops it. */
+  async function drain(how: string, at: number, count: number): Promise<void> {
+    const { ref, open, held } = await queued(how, at, count);
+    open.open();
+    await held;
+    expect(await GenServer.call(ref, 'count')).to.equal(count);
+    await GenServer.stop(ref);
   }
 
   it('crashes on the message whose handler throws, with that message in the crash report, and handles none after it', async () => {
@@ -134,6 +169,21 @@ describe('a run of queued casts to one handler (the dispatcher handles them in a
     const { reason } = await run('undefined', 300);
     expect(reason).to.be.instanceOf(BadReturnError);
     expect((logs.find((l) => l.level === 'error')?.details?.state as { n: number } | undefined)?.n).to.equal(299);
+  });
+
+  it('traces every message after the one whose handler turns tracing on, mid-run', async () => {
+    await drain('trace', 300, 1000);
+    const traced = logs.filter((l) => l.level === 'info' && / in: cast 'add' /.test(l.message)).map((l) => l.message);
+    expect(traced).to.have.length(700);
+    expect(traced[0]).to.match(/ in: cast 'add' 301$/);
+  });
+
+  it('handles a control message a handler causes mid-run (a DOWN at once) before the next message of the run', async () => {
+    gone = await Run.start({ n: 0, how: '', at: 0 });
+    await GenServer.stop(gone);
+    downAt = undefined;
+    await drain('monitor', 300, 1000);
+    expect(downAt).to.equal(300);
   });
 
   it('refuses a result kept from the message before, mid-run, rather than applying it', async () => {

@@ -347,14 +347,11 @@ export class Process implements Runnable {
             n = 0;
             left = ticksLeft();
           }
-          more =
-            fast &&
-            !this.tracing &&
-            !this.busy &&
-            this.status === RUNNING &&
-            this.continuation === undefined &&
-            (this.control === undefined || this.control.length === 0) &&
-            user.takeCompact(kind, tag);
+          // After the fast way, only a synchronous call of the handler's can have changed what the
+          // loop depends on: tracing turned on (Sys.trace), or a control message queued (an exit
+          // signal, a system request). An async handler, a continuation or a stop do not get here,
+          // and a death is in `fast` already.
+          more = fast && !this.tracing && (this.control === undefined || this.control.length === 0) && user.takeCompact(kind, tag);
         } while (more);
         continue;
       }
