@@ -7,8 +7,8 @@ import { STALE_MS, latestReading, pruneStale, setOldestPending } from './stale';
  * Call deadlines, without a setTimeout per call (that alone cuts call throughput ~4×).
  * Deadlines of one duration expire in the order they were set, so each duration keeps a FIFO
  * of its pending nodes and a single timer armed at the oldest. Answering a call does not take its
- * node out: it only unmarks it (`list` undefined, and one count less), and the FIFO drops unmarked
- * nodes from its front as it goes (calls are mostly answered in order, so nearly always at once),
+ * node out: it only unmarks it (`list` undefined, and one count less), and the FIFO (small arrays in
+ * a chain, see CHUNK) drops unmarked nodes from its front as it goes (calls are mostly answered in order, so nearly always at once),
  * or all together when it would otherwise grow, so that it never holds more than about twice as
  * many nodes as are pending. A call costs one slot written and no links to mend. A list that stays
  * empty for a turn is dropped with its timer, so neither a finished program nor a stream of
@@ -28,12 +28,27 @@ export interface DeadlineNode {
   expire(duration: number): void;
 }
 
+/**
+ * Nodes per chunk of a list's FIFO. The chunks are small arrays made as the FIFO grows (and a fresh
+ * one each time it empties), so a chunk is young while calls are stored into it: a store of a young
+ * call into an old array would cost a remembered-set entry per call (a write barrier's slow path,
+ * about 5% of a call with 64 in flight). A chunk is garbage once the front has passed it.
+ */
+const CHUNK = 32;
+
+class Chunk {
+  readonly nodes: (DeadlineNode | undefined)[] = new Array(CHUNK);
+  next: Chunk | undefined = undefined;
+}
+
 export class DeadlineList {
-  /** A ring of nodes in the order they were added: pending ones, and removed ones not yet dropped. */
-  private ring: (DeadlineNode | undefined)[] = new Array(16);
-  private first = 0;
+  /** A FIFO of nodes in the order they were added (pending ones, and removed ones not yet dropped), in chunks. */
+  private front = new Chunk();
+  private frontAt = 0;
+  private back = this.front;
+  private backAt = 0;
   private count = 0;
-  /** How many nodes of the ring are pending. */
+  /** How many nodes of the FIFO are pending. */
   pending = 0;
   timer: NodeJS.Timeout | undefined = undefined;
   /** The fake clock that armed `timer` (undefined: a real timer). */
@@ -47,11 +62,10 @@ export class DeadlineList {
     const t = stamp();
     node.expires = Math.ceil(t + this.duration);
     node.list = this;
-    let ring = this.ring;
     // Removed nodes at the front go first: with calls answered in order, that is all but the pending.
-    while (this.count > 0 && ring[this.first]!.list !== this) this.drop();
-    if (this.count === ring.length) ring = this.makeRoom();
-    ring[(this.first + this.count) & (ring.length - 1)] = node;
+    while (this.count > 0 && this.front.nodes[this.frontAt]!.list !== this) this.drop();
+    if (this.backAt === CHUNK) this.grow();
+    this.back.nodes[this.backAt++] = node;
     this.count++;
     if (this.pending++ === 0 && (this.timer === undefined || this.clock !== timeState.source)) this.arm(t);
   }
@@ -68,34 +82,62 @@ export class DeadlineList {
   /** The oldest pending node (dropping removed ones before it), or undefined. */
   head(): DeadlineNode | undefined {
     while (this.count > 0) {
-      const node = this.ring[this.first]!;
+      const node = this.front.nodes[this.frontAt]!;
       if (node.list === this) return node;
       this.drop();
     }
     return undefined;
   }
 
+  /** Drops the front node. */
   private drop(): void {
-    this.ring[this.first] = undefined;
-    this.first = (this.first + 1) & (this.ring.length - 1);
+    const front = this.front;
+    front.nodes[this.frontAt] = undefined;
     this.count--;
+    if (++this.frontAt < CHUNK) return;
+    // The front chunk is used up: on to the next one, or a fresh one if it was the last.
+    if (front === this.back) {
+      this.front = this.back = new Chunk();
+      this.backAt = 0;
+    } else {
+      this.front = front.next!;
+      front.next = undefined;
+    }
+    this.frontAt = 0;
   }
 
-  /** The ring is full: squeeze out the removed nodes if they are half of it or more, else double it. */
-  private makeRoom(): (DeadlineNode | undefined)[] {
-    const old = this.ring;
-    const mask = old.length - 1;
-    const ring = this.pending * 2 <= old.length ? old.slice() : new Array<DeadlineNode | undefined>(old.length * 2);
-    let n = 0;
-    for (let i = 0; i < this.count; i++) {
-      const node = old[(this.first + i) & mask]!;
-      if (node.list === this) ring[n++] = node;
+  /**
+   * The back chunk is full: squeeze out the removed nodes when they are half of what the FIFO holds
+   * or more (so it never holds more than about twice the pending ones), else add a chunk.
+   */
+  private grow(): void {
+    if (this.count >= 2 * CHUNK && this.pending * 2 <= this.count) {
+      const fresh = new Chunk();
+      let back = fresh;
+      let at = 0;
+      let n = 0;
+      for (let chunk: Chunk | undefined = this.front, i = this.frontAt; chunk !== undefined; chunk = chunk.next, i = 0) {
+        const end = chunk === this.back ? this.backAt : CHUNK;
+        for (; i < end; i++) {
+          const node = chunk.nodes[i]!;
+          if (node.list !== this) continue;
+          if (at === CHUNK) {
+            back = back.next = new Chunk();
+            at = 0;
+          }
+          back.nodes[at++] = node;
+          n++;
+        }
+      }
+      this.front = fresh;
+      this.frontAt = 0;
+      this.back = back;
+      this.backAt = at;
+      this.count = n;
+      if (at < CHUNK) return;
     }
-    ring.fill(undefined, n);
-    this.first = 0;
-    this.count = n;
-    this.ring = ring;
-    return ring;
+    this.back = this.back.next = new Chunk();
+    this.backAt = 0;
   }
 
   /** Arms the timer for the head on the clock in charge now (`t`: that clock's time). @internal */
