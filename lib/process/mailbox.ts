@@ -12,6 +12,8 @@ const INITIAL = 8;
  * mailbox is a list of chunks of this size, never one huge array.
  */
 const MAX_CHUNK = 1024;
+/** The lane's kept chunk is replaced by a fresh one after this many emptyings (a 32-slot array per 64 calls in a row). */
+const REFRESH_EVERY = 64;
 
 class Chunk {
   readonly slots: unknown[];
@@ -41,6 +43,8 @@ export class Mailbox {
   private tailAt = 0;
   /** A drained full-size chunk kept for reuse while a long mailbox streams through. */
   private spare: Chunk | undefined = undefined;
+  /** How often the lane has emptied since its chunk was last replaced by a fresh one (see emptied). */
+  private emptyings = 0;
   length = 0;
   /** The Message a compact entry is taken out as: reused, never queued. */
   readonly cursor: Message = new Message(CAST, '', undefined, undefined);
@@ -192,12 +196,18 @@ export class Mailbox {
   }
 
   private emptied(): void {
-    // Keep only the tail chunk (the largest so far), from its start.
+    // Keep only the tail chunk (the largest so far), from its start; every REFRESH_EVERY times a fresh
+    // one of its size instead, so that a call is nearly always stored into a young array (a store of
+    // a young object into an old one costs a remembered-set entry, see CHUNK in deadlines.ts).
     let chunk = this.head;
     while (chunk !== this.tail) {
       const next = chunk.next!;
       chunk.next = undefined;
       chunk = next;
+    }
+    if (++this.emptyings === REFRESH_EVERY) {
+      this.emptyings = 0;
+      chunk = this.tail = new Chunk(chunk.slots.length / STRIDE);
     }
     this.head = chunk;
     this.headAt = this.tailAt = 0;
