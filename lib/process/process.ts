@@ -303,57 +303,53 @@ export class Process implements Runnable {
     const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
     let left = ticksLeft();
     let n = 0;
+    // The handler `prime` readied for the last compact entry (of `kind` and `tag`), while the last
+    // message went the fast way: then context, lent and lastMessage (the cursor) are still as it left
+    // them, and each next entry of the same kind, tag and target is only compared in the lane and
+    // taken with its payload alone (`takeCompact`). Any other path clears it.
+    let primed: Handler | undefined;
+    let kind = -1;
+    let tag = '';
     do {
-      const msg = user.shift()!;
       let handler: Handler | undefined;
-      if (msg !== cursor) this.handle(msg, outer);
-      // A compact entry (a cast or send): handled below while its handler is synchronous and returns
-      // this server's own noreply(state); anything else goes on as `handle` would.
-      else handler = this.prime(msg, own, outer);
+      // After the fast way, only a synchronous call of the handler's can have changed what the loop
+      // depends on: tracing turned on (Sys.trace), or a control message queued (an exit signal, a
+      // DOWN); an async handler, a continuation or a stop do not get there, and a death ends the run.
+      if (primed !== undefined && !this.tracing && user.takeCompact(kind, tag)) handler = primed;
+      else {
+        const msg = user.shift()!;
+        if (msg !== cursor) this.handle(msg, outer);
+        else {
+          // A compact entry (a cast or send): handled below while its handler is synchronous and
+          // returns this server's own noreply(state); anything else goes on as `handle` would.
+          handler = this.prime(msg, own, outer);
+          kind = msg.kind;
+          tag = msg.tag;
+        }
+      }
+      primed = undefined;
       if (handler !== undefined) {
-        // This entry, then each next one of the same kind and tag, taken from the lane with its
-        // payload alone (`takeCompact`) and handed to the handler `prime` readied: context, lent and
-        // lastMessage (the cursor) stay as it left them while nothing else runs.
-        const kind = msg.kind;
-        const tag = msg.tag;
-        let more: boolean;
-        do {
-          lent.noreplyTaken = false;
-          let result: unknown;
-          let threw = false;
-          try {
-            result = handler.invoke(this.server, cursor.payload, this.state, cursor);
-          } catch (error) {
-            threw = true;
-            result = error;
-          }
-          // The handler filled in the server's own result (noreply() took it) and returned it: its
-          // state is this message's. It is not marked used here; `handle` marks it before lending
-          // it to any other handler, which is where a kept one could come back (after an await).
-          const fast = !threw && result === own && lent.noreplyTaken && this.status !== DEAD;
-          if (fast) {
-            this.handled++;
-            this.state = own.state;
-          } else {
-            context.current = outer;
-            if (threw) this.crash(result, cursor);
-            else this.finish(result, lent.noreplyTaken ? undefined : own, cursor, handler);
-          }
-          if (++n === left) {
-            if (tickMany(n) || (budget -= n) <= 0) {
-              this.reschedule();
-              return -1;
-            }
-            n = 0;
-            left = ticksLeft();
-          }
-          // After the fast way, only a synchronous call of the handler's can have changed what the
-          // loop depends on: tracing turned on (Sys.trace), or a control message queued (an exit
-          // signal, a system request). An async handler, a continuation or a stop do not get here,
-          // and a death is in `fast` already.
-          more = fast && !this.tracing && (this.control === undefined || this.control.length === 0) && user.takeCompact(kind, tag);
-        } while (more);
-        continue;
+        lent.noreplyTaken = false;
+        let result: unknown;
+        let threw = false;
+        try {
+          result = handler.invoke(this.server, cursor.payload, this.state, cursor);
+        } catch (error) {
+          threw = true;
+          result = error;
+        }
+        // The handler filled in the server's own result (noreply() took it) and returned it: its
+        // state is this message's. It is not marked used here; `handle` marks it before lending
+        // it to any other handler, which is where a kept one could come back (after an await).
+        if (!threw && result === own && lent.noreplyTaken && this.status !== DEAD) {
+          this.handled++;
+          this.state = own.state;
+          primed = handler;
+        } else {
+          context.current = outer;
+          if (threw) this.crash(result, cursor);
+          else this.finish(result, lent.noreplyTaken ? undefined : own, cursor, handler);
+        }
       }
       if (++n === left) {
         if (tickMany(n) || (budget -= n) <= 0) {
@@ -365,10 +361,12 @@ export class Process implements Runnable {
       }
     } while (
       user.length > 0 &&
-      !this.busy &&
-      this.status === RUNNING &&
-      this.continuation === undefined &&
-      (this.control === undefined || this.control.length === 0)
+      (primed !== undefined
+        ? this.control === undefined || this.control.length === 0
+        : !this.busy &&
+          this.status === RUNNING &&
+          this.continuation === undefined &&
+          (this.control === undefined || this.control.length === 0))
     );
     if (n > 0 && (tickMany(n) || (budget -= n) <= 0)) {
       this.reschedule();
