@@ -4,6 +4,18 @@ import { join } from 'node:path';
 import { BadReturnError, GenServer, handleCall, handleCast, handleInfo, noreply, reply, type NoReply, type ServerRef } from '../lib';
 import { captureLogs, gate } from './support/helpers';
 
+/** Runs a child Node under ts-node from the project root with `flag`, then `args`; resolves to its stdout. */
+function node(flag: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [flag, '-r', 'ts-node/register/transpile-only', ...args],
+      { cwd: join(__dirname, '..'), timeout: 20000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    );
+  });
+}
+
 // The dispatcher calls each handler through a small function written for its method (metadata.ts,
 // `invoker`), so the call can be inlined. These specs pin down that it behaves as calling the
 // class's method with `Function.prototype.call` did.
@@ -66,20 +78,7 @@ describe('handler dispatch', () => {
 
   it('dispatches every kind of message under node --disallow-code-generation-from-strings', async function () {
     this.timeout(20000);
-    const root = join(__dirname, '..');
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [
-          '--disallow-code-generation-from-strings',
-          '-r',
-          'ts-node/register/transpile-only',
-          join('spec', 'fixtures', 'dispatch', 'no_codegen.ts'),
-        ],
-        { cwd: root, timeout: 20000 },
-        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
-      );
-    });
+    const out = await node('--disallow-code-generation-from-strings', join('spec', 'fixtures', 'dispatch', 'no_codegen.ts'));
     expect(JSON.parse(out)).to.deep.equal({ generated: false, value: 6 });
   });
 });
@@ -204,21 +203,7 @@ describe("the package's exports object", () => {
 
   it('is a fast-mode object in V8, not a dictionary (checked in a child with --allow-natives-syntax)', async function () {
     this.timeout(20000);
-    const root = join(__dirname, '..');
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [
-          '--allow-natives-syntax',
-          '-r',
-          'ts-node/register/transpile-only',
-          '-e',
-          "process.stdout.write(String(%HasFastProperties(require('./lib'))))",
-        ],
-        { cwd: root, timeout: 20000 },
-        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
-      );
-    });
+    const out = await node('--allow-natives-syntax', '-e', "process.stdout.write(String(%HasFastProperties(require('./lib'))))");
     expect(out).to.equal('true');
   });
 });

@@ -7,10 +7,10 @@ import { STALE_MS, latestReading, pruneStale, setOldestPending } from './stale';
  * Call deadlines, without a setTimeout per call (that alone cuts call throughput ~4×).
  * Deadlines of one duration expire in the order they were set, so each duration keeps a FIFO
  * of its pending nodes and a single timer armed at the oldest. Answering a call does not take its
- * node out: it only unmarks it (`list` undefined, and one count less), and the FIFO (small arrays in
- * a chain, see CHUNK) drops unmarked nodes from its front as it goes (calls are mostly answered in order, so nearly always at once),
- * or all together when it would otherwise grow, so that it never holds more than about twice as
- * many nodes as are pending. A call costs one slot written and no links to mend. A list that stays
+ * node out: it only unmarks it (`list` undefined, and one count less), and the FIFO (small arrays
+ * in a chain, see CHUNK) drops unmarked nodes from its front as it goes (calls are mostly answered
+ * in order, so nearly always at once), or all together when it would otherwise grow, so that it
+ * never holds more than about twice as many nodes as are pending. A call costs one slot written and no links to mend. A list that stays
  * empty for a turn is dropped with its timer, so neither a finished program nor a stream of
  * distinct timeouts keeps anything.
  *
