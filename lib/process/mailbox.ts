@@ -14,13 +14,30 @@ const INITIAL = 8;
 const MAX_CHUNK = 1024;
 /** The lane's kept chunk is replaced by a fresh one after this many emptyings (a 32-slot array per 64 calls in a row). */
 const REFRESH_EVERY = 64;
+/**
+ * In an entry's first slot: "the kind, tag and target of the compact entry before this one" (see
+ * Mailbox). An object, so that comparing a slot with it is one pointer comparison.
+ */
+const SAME: object = Object.freeze({ same: true });
+
+/** A chunk's slots of each length, as undefined: never handed out, only copied (see Chunk). */
+const blanks = new Map<number, unknown[]>();
 
 class Chunk {
   readonly slots: unknown[];
   next: Chunk | undefined = undefined;
 
   constructor(entries: number) {
-    this.slots = new Array(entries * STRIDE);
+    // A copy of a packed array of undefined rather than `new Array(n)`: that one has holes, and
+    // every read of a holey array checks for one.
+    const length = entries * STRIDE;
+    let blank = blanks.get(length);
+    if (blank === undefined) {
+      blank = [];
+      for (let i = 0; i < length; i++) blank.push(undefined);
+      blanks.set(length, blank);
+    }
+    this.slots = blank.slice();
   }
 }
 
@@ -34,9 +51,16 @@ class Chunk {
  * `shift` does not allocate either: a compact entry comes out as the lane's `cursor`, one Message
  * written over for each entry (so it is valid until the next shift). When the lane empties it keeps
  * one chunk, its largest, for the next burst.
+ *
+ * A compact entry of the same kind, tag and target as the compact entry queued just before it (a
+ * run of casts from one sender, the common case) is written as SAME and its payload alone: when it
+ * is taken, the cursor holds that earlier entry's kind, tag and target already, and the drain's loop
+ * over a run (`takeSame`) compares one slot per message instead of three.
  */
 export class Mailbox {
   private head: Chunk;
+  /** `head.slots`, kept apart so that taking an entry reads one object less. */
+  private headSlots: unknown[];
   private tail: Chunk;
   /** Slot index of the oldest entry in `head`, and of the next free slot in `tail`. */
   private headAt = 0;
@@ -46,11 +70,16 @@ export class Mailbox {
   /** How often the lane has emptied since its chunk was last replaced by a fresh one (see emptied). */
   private emptyings = 0;
   length = 0;
+  /** The kind, tag and target of the compact entry queued last, while nothing but compact entries came after it (kind -1: none). */
+  private lastKind = -1;
+  private lastTag = '';
+  private lastTarget: unknown = undefined;
   /** The Message a compact entry is taken out as: reused, never queued. */
   readonly cursor: Message = new Message(CAST, '', undefined, undefined);
 
   constructor() {
     this.head = this.tail = new Chunk(INITIAL);
+    this.headSlots = this.head.slots;
   }
 
   /** Queues a cast or info as a compact entry. */
@@ -61,10 +90,19 @@ export class Mailbox {
       slots = this.addChunk();
       i = 0;
     }
-    slots[i] = kind;
-    slots[i + 1] = tag;
-    slots[i + 2] = payload;
-    slots[i + 3] = target;
+    if (kind === this.lastKind && tag === this.lastTag && target === this.lastTarget) {
+      // The target slot is left as it is: undefined, like every slot a taken entry leaves.
+      slots[i] = SAME;
+      slots[i + 2] = payload;
+    } else {
+      slots[i] = kind;
+      slots[i + 1] = tag;
+      slots[i + 2] = payload;
+      slots[i + 3] = target;
+      this.lastKind = kind;
+      this.lastTag = tag;
+      this.lastTarget = target;
+    }
     this.tailAt = i + STRIDE;
     this.length++;
   }
@@ -80,6 +118,7 @@ export class Mailbox {
     slots[i] = msg;
     this.tailAt = i + STRIDE;
     this.length++;
+    this.lastKind = -1;
   }
 
   /**
@@ -89,7 +128,7 @@ export class Mailbox {
   shift(): Message | undefined {
     if (this.length === 0) return undefined;
     let i = this.headAt;
-    let slots = this.head.slots;
+    let slots = this.headSlots;
     if (i === slots.length) {
       slots = this.nextChunk();
       i = 0;
@@ -101,7 +140,12 @@ export class Mailbox {
     // garbage collector is often marking, and then every pointer written costs one.
     const first = slots[i];
     let msg: Message;
-    if (typeof first === 'number') {
+    if (first === SAME) {
+      const cursor = this.cursor as Writable<Message>;
+      cursor.payload = slots[i + 2];
+      slots[i + 2] = undefined;
+      msg = cursor;
+    } else if (typeof first === 'number') {
       const cursor = this.cursor as Writable<Message>;
       const tag = slots[i + 1] as string;
       const target = slots[i + 3];
@@ -121,23 +165,21 @@ export class Mailbox {
   }
 
   /**
-   * Takes the oldest entry if it is a compact one of `kind` and `tag` and the cursor's target, its
-   * payload into the cursor (whose kind and tag the caller knows to be these already), and returns true;
-   * takes nothing and returns false otherwise. The drain's loop over a run of casts for one
-   * handler: their kind, tag and target are only compared, never copied.
+   * Takes the oldest entry if it is a SAME one (the kind, tag and target the cursor holds), its
+   * payload into the cursor, and returns true; takes nothing and returns false otherwise. The
+   * drain's loop over a run of casts for one handler.
    */
-  takeCompact(kind: number, tag: string): boolean {
+  takeSame(): boolean {
     if (this.length === 0) return false;
     let i = this.headAt;
-    let slots = this.head.slots;
+    let slots = this.headSlots;
     if (i === slots.length) {
       slots = this.nextChunk();
       i = 0;
     }
-    const cursor = this.cursor as Writable<Message>;
-    if (slots[i] !== kind || slots[i + 1] !== tag || slots[i + 3] !== cursor.target) return false;
-    cursor.payload = slots[i + 2];
-    slots[i + 2] = slots[i + 3] = undefined;
+    if (slots[i] !== SAME) return false;
+    (this.cursor as Writable<Message>).payload = slots[i + 2];
+    slots[i + 2] = undefined;
     this.headAt = i + STRIDE;
     if (--this.length === 0) this.emptied();
     return true;
@@ -148,13 +190,20 @@ export class Mailbox {
     const out: { kind: number; tag: string; payload: unknown }[] = [];
     let chunk: Chunk | undefined = this.head;
     let i = this.headAt;
+    // What a SAME entry repeats: the compact entry before it, which for the oldest is in the cursor.
+    let kind = this.cursor.kind;
+    let tag = this.cursor.tag;
     while (chunk !== undefined && out.length < Math.min(max, this.length)) {
       const slots: unknown[] = chunk.slots;
       const end = chunk === this.tail ? this.tailAt : slots.length;
       for (; i < end && out.length < max; i += STRIDE) {
         const first = slots[i];
-        if (typeof first === 'number') out.push({ kind: first, tag: slots[i + 1] as string, payload: slots[i + 2] });
-        else {
+        if (first === SAME) out.push({ kind, tag, payload: slots[i + 2] });
+        else if (typeof first === 'number') {
+          kind = first;
+          tag = slots[i + 1] as string;
+          out.push({ kind, tag, payload: slots[i + 2] });
+        } else {
           const msg = first as Message;
           out.push({ kind: msg.kind, tag: msg.tag, payload: msg.payload });
         }
@@ -171,6 +220,8 @@ export class Mailbox {
     for (let msg = this.shift(); msg !== undefined; msg = this.shift()) if (msg !== this.cursor) out.push(msg);
     const cursor = this.cursor as Writable<Message>;
     cursor.payload = cursor.target = undefined;
+    this.lastKind = -1;
+    this.lastTarget = undefined;
     return out;
   }
 
@@ -192,7 +243,7 @@ export class Mailbox {
     done.next = undefined;
     if (done.slots.length === MAX_CHUNK * STRIDE) this.spare = done;
     this.headAt = 0;
-    return this.head.slots;
+    return (this.headSlots = this.head.slots);
   }
 
   private emptied(): void {
@@ -210,6 +261,7 @@ export class Mailbox {
       chunk = this.tail = new Chunk(chunk.slots.length / STRIDE);
     }
     this.head = chunk;
+    this.headSlots = chunk.slots;
     this.headAt = this.tailAt = 0;
   }
 }

@@ -303,55 +303,46 @@ export class Process implements Runnable {
     const own = (this.ownNoreply ??= new Return('noreply', CONSUMED));
     let left = ticksLeft();
     let n = 0;
-    // The handler `prime` readied for the last compact entry (of `kind` and `tag`), while the last
-    // message went the fast way: then context, lent and lastMessage (the cursor) are still as it left
-    // them, and each next entry of the same kind, tag and target is only compared in the lane and
-    // taken with its payload alone (`takeCompact`). Any other path clears it.
-    let primed: Handler | undefined;
-    let kind = -1;
-    let tag = '';
     do {
-      let handler: Handler | undefined;
-      // After the fast way, only a synchronous call of the handler's can have changed what the loop
-      // depends on: tracing turned on (Sys.trace), or a control message queued (an exit signal, a
-      // DOWN); an async handler, a continuation or a stop do not get there, and a death ends the run.
-      if (primed !== undefined && !this.tracing && user.takeCompact(kind, tag)) handler = primed;
-      else {
-        const msg = user.shift()!;
+      const msg = user.shift()!;
+      // A compact entry (a cast or send) is handled here while its handler is synchronous and
+      // returns this server's own noreply(state); anything else goes on as `handle` would.
+      const handler = msg === cursor ? this.prime(msg, own, outer) : undefined;
+      if (handler === undefined) {
         if (msg !== cursor) this.handle(msg, outer);
-        else {
-          // A compact entry (a cast or send): handled below while its handler is synchronous and
-          // returns this server's own noreply(state); anything else goes on as `handle` would.
-          handler = this.prime(msg, own, outer);
-          kind = msg.kind;
-          tag = msg.tag;
-        }
-      }
-      primed = undefined;
-      if (handler !== undefined) {
-        lent.noreplyTaken = false;
-        let result: unknown;
-        let threw = false;
-        try {
-          result = handler.invoke(this.server, cursor.payload, this.state, cursor);
-        } catch (error) {
-          threw = true;
-          result = error;
-        }
-        // The handler filled in the server's own result (noreply() took it) and returned it: its
-        // state is this message's. It is not marked used here; `handle` marks it before lending
-        // it to any other handler, which is where a kept one could come back (after an await).
-        if (!threw && result === own && lent.noreplyTaken && this.status !== DEAD) {
+        n++;
+      } else {
+        // This entry, then each next one that repeats its kind, tag and target (a SAME one, see
+        // Mailbox, taken with its payload alone), while each goes the fast way: context, lent and
+        // lastMessage (the cursor) then stay as `prime` left them. After the fast way only a
+        // synchronous call of the handler's can have changed what the run depends on: tracing
+        // turned on (Sys.trace), or a control message queued (an exit signal, a DOWN); an async
+        // handler, a continuation or a stop do not get there, and a death ends the run.
+        do {
+          n++;
+          lent.noreplyTaken = false;
+          let result: unknown;
+          let threw = false;
+          try {
+            result = handler.invoke(this.server, cursor.payload, this.state, cursor);
+          } catch (error) {
+            threw = true;
+            result = error;
+          }
+          // The handler filled in the server's own result (noreply() took it) and returned it: its
+          // state is this message's. It is not marked used here; `handle` marks it before lending
+          // it to any other handler, which is where a kept one could come back (after an await).
+          if (threw || result !== own || !lent.noreplyTaken || this.status === DEAD) {
+            context.current = outer;
+            if (threw) this.crash(result, cursor);
+            else this.finish(result, lent.noreplyTaken ? undefined : own, cursor, handler);
+            break;
+          }
           this.handled++;
           this.state = own.state;
-          primed = handler;
-        } else {
-          context.current = outer;
-          if (threw) this.crash(result, cursor);
-          else this.finish(result, lent.noreplyTaken ? undefined : own, cursor, handler);
-        }
+        } while (n < left && !this.tracing && (this.control === undefined || this.control.length === 0) && user.takeSame());
       }
-      if (++n === left) {
+      if (n >= left) {
         if (tickMany(n) || (budget -= n) <= 0) {
           this.reschedule();
           return -1;
@@ -361,12 +352,10 @@ export class Process implements Runnable {
       }
     } while (
       user.length > 0 &&
-      (primed !== undefined
-        ? this.control === undefined || this.control.length === 0
-        : !this.busy &&
-          this.status === RUNNING &&
-          this.continuation === undefined &&
-          (this.control === undefined || this.control.length === 0))
+      !this.busy &&
+      this.status === RUNNING &&
+      this.continuation === undefined &&
+      (this.control === undefined || this.control.length === 0)
     );
     if (n > 0 && (tickMany(n) || (budget -= n) <= 0)) {
       this.reschedule();
