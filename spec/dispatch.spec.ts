@@ -86,6 +86,8 @@ describe('handler dispatch', () => {
 /** Counts `add` casts; the one numbered `at` misbehaves as `how` says. Held by `hold` while casts queue up. */
 /** The count when the DOWN of a monitor taken mid-run (how === 'monitor') was handled. */
 let downAt: number | undefined;
+/** The payload of the last cast a Run server handled. */
+let lastAdd: number | undefined;
 /** A server that has exited, for that monitor. */
 let gone: ServerRef | undefined;
 
@@ -119,7 +121,9 @@ class Run extends GenServer<{ n: number; how: string; at: number }> {
       // Both take effect before the next message: a trace from it on, the DOWN between the two.
       if (s.how === 'trace') GenServer.trace(this.self, true);
       if (s.how === 'monitor') this.monitor(gone!);
+      if (s.how === 'kill') GenServer.exit(this.self, 'kill');
     }
+    lastAdd = k;
     const result = noreply({ ...s, n: s.n + 1 });
     this.kept = result;
     return result;
@@ -183,6 +187,12 @@ describe('a run of queued casts to one handler (the dispatcher handles them in a
     downAt = undefined;
     await drain('monitor', 300, 1000);
     expect(downAt).to.equal(300);
+  });
+
+  it('handles none of the run after a handler kills its own server mid-run', async () => {
+    const { reason } = await run('kill', 400);
+    expect(reason).to.equal('killed');
+    expect(lastAdd).to.equal(400);
   });
 
   it('refuses a result kept from the message before, mid-run, rather than applying it', async () => {

@@ -2,12 +2,14 @@ import { CAST, Message } from './message';
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Slots per entry: kind (or the Message itself), tag, payload, target. */
+/** Slots of a full compact entry: kind, tag, payload, target. A repeat and a Message take SHORT. */
 const STRIDE = 4;
-/** Entries in a new mailbox's first chunk; each further chunk doubles, up to MAX_CHUNK. */
+/** Slots of a repeat (SAME, payload) and of a Message entry (the Message, one slot unused). */
+const SHORT = 2;
+/** Full entries in a new mailbox's first chunk; each further chunk doubles, up to MAX_CHUNK. */
 const INITIAL = 8;
 /**
- * Entries per chunk at most. A plain array stays in V8's fast elements only while it is small (a
+ * Full entries per chunk at most (twice as many repeats). A plain array stays in V8's fast elements only while it is small (a
  * `new Array(n)` of some 100 000 slots or more is a dictionary, slow to fill and to read), so a long
  * mailbox is a list of chunks of this size, never one huge array.
  */
@@ -19,6 +21,8 @@ const REFRESH_EVERY = 64;
  * Mailbox). An object, so that comparing a slot with it is one pointer comparison.
  */
 const SAME: object = Object.freeze({ same: true });
+/** In an entry's first slot: "the rest of this chunk is unused, the next entry is in the next one". */
+const NEXT: object = Object.freeze({ next: true });
 
 /** A chunk's slots of each length, as undefined: never handed out, only copied (see Chunk). */
 const blanks = new Map<number, unknown[]>();
@@ -53,9 +57,10 @@ class Chunk {
  * one chunk, its largest, for the next burst.
  *
  * A compact entry of the same kind, tag and target as the compact entry queued just before it (a
- * run of casts from one sender, the common case) is written as SAME and its payload alone: when it
- * is taken, the cursor holds that earlier entry's kind, tag and target already, and the drain's loop
- * over a run (`takeSame`) compares one slot per message instead of three.
+ * run of casts from one sender, the common case) is written as SAME and its payload alone, in two
+ * slots: when it is taken, the cursor holds that earlier entry's kind, tag and target already, and
+ * the drain's loop over a run (`takeSame`) compares one slot per message instead of three. A full
+ * entry that does not fit in what is left of a chunk leaves a NEXT there and starts the next one.
  */
 export class Mailbox {
   private head: Chunk;
@@ -86,24 +91,30 @@ export class Mailbox {
   push(kind: number, tag: string, payload: unknown, target: unknown): void {
     let i = this.tailAt;
     let slots = this.tail.slots;
-    if (i === slots.length) {
-      slots = this.addChunk();
-      i = 0;
-    }
     if (kind === this.lastKind && tag === this.lastTag && target === this.lastTarget) {
-      // The target slot is left as it is: undefined, like every slot a taken entry leaves.
+      if (i === slots.length) {
+        slots = this.addChunk();
+        i = 0;
+      }
       slots[i] = SAME;
-      slots[i + 2] = payload;
+      slots[i + 1] = payload;
+      this.tailAt = i + SHORT;
     } else {
+      if (i + STRIDE > slots.length) {
+        // Entries take an even number of slots, so what is left is two slots or none.
+        if (i < slots.length) slots[i] = NEXT;
+        slots = this.addChunk();
+        i = 0;
+      }
       slots[i] = kind;
       slots[i + 1] = tag;
       slots[i + 2] = payload;
       slots[i + 3] = target;
+      this.tailAt = i + STRIDE;
       this.lastKind = kind;
       this.lastTag = tag;
       this.lastTarget = target;
     }
-    this.tailAt = i + STRIDE;
     this.length++;
   }
 
@@ -116,7 +127,7 @@ export class Mailbox {
       i = 0;
     }
     slots[i] = msg;
-    this.tailAt = i + STRIDE;
+    this.tailAt = i + SHORT;
     this.length++;
     this.lastKind = -1;
   }
@@ -133,17 +144,23 @@ export class Mailbox {
       slots = this.nextChunk();
       i = 0;
     }
+    let first = slots[i];
+    if (first === NEXT) {
+      slots = this.nextChunk();
+      i = 0;
+      first = slots[0];
+    }
     // Only the slots that hold the sender's values are cleared (payload, target, a Message): the
     // kind is a number and the tag a string the sender named, left for the next entry written there
     // (a dropped chunk takes them along). Storing undefined costs no write barrier; the cursor's
     // pointer fields are written only when they change, since while a long mailbox drains the
     // garbage collector is often marking, and then every pointer written costs one.
-    const first = slots[i];
     let msg: Message;
     if (first === SAME) {
       const cursor = this.cursor as Writable<Message>;
-      cursor.payload = slots[i + 2];
-      slots[i + 2] = undefined;
+      cursor.payload = slots[i + 1];
+      slots[i + 1] = undefined;
+      this.headAt = i + SHORT;
       msg = cursor;
     } else if (typeof first === 'number') {
       const cursor = this.cursor as Writable<Message>;
@@ -154,12 +171,13 @@ export class Mailbox {
       cursor.payload = slots[i + 2];
       if (cursor.target !== target) cursor.target = target;
       slots[i + 2] = slots[i + 3] = undefined;
+      this.headAt = i + STRIDE;
       msg = cursor;
     } else {
       msg = first as Message;
       slots[i] = undefined;
+      this.headAt = i + SHORT;
     }
-    this.headAt = i + STRIDE;
     if (--this.length === 0) this.emptied();
     return msg;
   }
@@ -178,9 +196,9 @@ export class Mailbox {
       i = 0;
     }
     if (slots[i] !== SAME) return false;
-    (this.cursor as Writable<Message>).payload = slots[i + 2];
-    slots[i + 2] = undefined;
-    this.headAt = i + STRIDE;
+    (this.cursor as Writable<Message>).payload = slots[i + 1];
+    slots[i + 1] = undefined;
+    this.headAt = i + SHORT;
     if (--this.length === 0) this.emptied();
     return true;
   }
@@ -196,16 +214,21 @@ export class Mailbox {
     while (chunk !== undefined && out.length < Math.min(max, this.length)) {
       const slots: unknown[] = chunk.slots;
       const end = chunk === this.tail ? this.tailAt : slots.length;
-      for (; i < end && out.length < max; i += STRIDE) {
+      while (i < end && out.length < max) {
         const first = slots[i];
-        if (first === SAME) out.push({ kind, tag, payload: slots[i + 2] });
-        else if (typeof first === 'number') {
+        if (first === NEXT) break;
+        if (first === SAME) {
+          out.push({ kind, tag, payload: slots[i + 1] });
+          i += SHORT;
+        } else if (typeof first === 'number') {
           kind = first;
           tag = slots[i + 1] as string;
           out.push({ kind, tag, payload: slots[i + 2] });
+          i += STRIDE;
         } else {
           const msg = first as Message;
           out.push({ kind: msg.kind, tag: msg.tag, payload: msg.payload });
+          i += SHORT;
         }
       }
       chunk = chunk.next;

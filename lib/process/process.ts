@@ -318,6 +318,9 @@ export class Process implements Runnable {
         // synchronous call of the handler's can have changed what the run depends on: tracing
         // turned on (Sys.trace), or a control message queued (an exit signal, a DOWN); an async
         // handler, a continuation or a stop do not get there, and a death ends the run.
+        // `handled` is counted for the whole run at its end: nothing reads it before (the status
+        // views are served between messages, the observer between turns).
+        let fast = 0;
         do {
           n++;
           lent.noreplyTaken = false;
@@ -332,15 +335,17 @@ export class Process implements Runnable {
           // The handler filled in the server's own result (noreply() took it) and returned it: its
           // state is this message's. It is not marked used here; `handle` marks it before lending
           // it to any other handler, which is where a kept one could come back (after an await).
-          if (threw || result !== own || !lent.noreplyTaken || this.status === DEAD) {
+          // A death (the handler killed its own server) drops the lane: `this.user` is then undefined.
+          if (threw || result !== own || !lent.noreplyTaken || this.user === undefined) {
             context.current = outer;
             if (threw) this.crash(result, cursor);
             else this.finish(result, lent.noreplyTaken ? undefined : own, cursor, handler);
             break;
           }
-          this.handled++;
+          fast++;
           this.state = own.state;
         } while (n < left && !this.tracing && (this.control === undefined || this.control.length === 0) && user.takeSame());
+        this.handled += fast;
       }
       if (n >= left) {
         if (tickMany(n) || (budget -= n) <= 0) {
