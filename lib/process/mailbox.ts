@@ -288,3 +288,13 @@ export class Mailbox {
     this.headAt = this.tailAt = 0;
   }
 }
+
+/**
+ * A lane that is never used, so that the hidden classes (maps) of Mailbox and Chunk live as long as
+ * this module. V8 keeps an instance map only weakly, through its class's transitions: when the last
+ * lane dies (a program that runs one server at a time), a full collection drops the map, every
+ * function optimized for lanes (the whole send and drain path) is deoptimized, and the next lane
+ * gets a new map the code must be optimized for again, which takes a long mailbox's first
+ * milliseconds.
+ */
+export const keptLane = new Mailbox();

@@ -311,42 +311,7 @@ export class Process implements Runnable {
       if (handler === undefined) {
         if (msg !== cursor) this.handle(msg, outer);
         n++;
-      } else {
-        // This entry, then each next one that repeats its kind, tag and target (a SAME one, see
-        // Mailbox, taken with its payload alone), while each goes the fast way: context, lent and
-        // lastMessage (the cursor) then stay as `prime` left them. After the fast way only a
-        // synchronous call of the handler's can have changed what the run depends on: tracing
-        // turned on (Sys.trace), or a control message queued (an exit signal, a DOWN); an async
-        // handler, a continuation or a stop do not get there, and a death ends the run.
-        // `handled` is counted for the whole run at its end: nothing reads it before (the status
-        // views are served between messages, the observer between turns).
-        let fast = 0;
-        do {
-          n++;
-          lent.noreplyTaken = false;
-          let result: unknown;
-          let threw = false;
-          try {
-            result = handler.invoke(this.server, cursor.payload, this.state, cursor);
-          } catch (error) {
-            threw = true;
-            result = error;
-          }
-          // The handler filled in the server's own result (noreply() took it) and returned it: its
-          // state is this message's. It is not marked used here; `handle` marks it before lending
-          // it to any other handler, which is where a kept one could come back (after an await).
-          // A death (the handler killed its own server) drops the lane: `this.user` is then undefined.
-          if (threw || result !== own || !lent.noreplyTaken || this.user === undefined) {
-            context.current = outer;
-            if (threw) this.crash(result, cursor);
-            else this.finish(result, lent.noreplyTaken ? undefined : own, cursor, handler);
-            break;
-          }
-          fast++;
-          this.state = own.state;
-        } while (n < left && !this.tracing && (this.control === undefined || this.control.length === 0) && user.takeSame());
-        this.handled += fast;
-      }
+      } else n += this.runOf(user, handler, own, outer, left - n);
       if (n >= left) {
         if (tickMany(n) || (budget -= n) <= 0) {
           this.reschedule();
@@ -367,6 +332,49 @@ export class Process implements Runnable {
       return -1;
     }
     return budget;
+  }
+
+  /**
+   * The entry `prime` readied `handler` for, then each next one that repeats its kind, tag and
+   * target (a SAME one, see Mailbox, taken with its payload alone), while each goes the fast way, up
+   * to `max` of them; returns how many were taken. Context, lent and lastMessage (the cursor) stay as
+   * `prime` left them. After the fast way only a synchronous call of the handler's can have changed
+   * what the run depends on: tracing turned on (Sys.trace), or a control message queued (an exit
+   * signal, a DOWN); an async handler, a continuation or a stop do not get there, and a death ends
+   * the run. A function of its own, small, so that V8 optimizes it within the first milliseconds of
+   * a long mailbox, and again as soon after a deoptimization.
+   */
+  private runOf(user: Mailbox, handler: Handler, own: Return, outer: Process | undefined, max: number): number {
+    const cursor = user.cursor;
+    let n = 0;
+    do {
+      n++;
+      lent.noreplyTaken = false;
+      let result: unknown;
+      let threw = false;
+      try {
+        result = handler.invoke(this.server, cursor.payload, this.state, cursor);
+      } catch (error) {
+        threw = true;
+        result = error;
+      }
+      // The handler filled in the server's own result (noreply() took it) and returned it: its
+      // state is this message's. It is not marked used here; `handle` marks it before lending it to
+      // any other handler, which is where a kept one could come back (after an await). A death (the
+      // handler killed its own server) drops the lane: `this.user` is then undefined.
+      if (threw || result !== own || !lent.noreplyTaken || this.user === undefined) {
+        // `handled` is counted for the run at its end: nothing reads it before (the status views
+        // are served between messages, the observer between turns).
+        this.handled += n - 1;
+        context.current = outer;
+        if (threw) this.crash(result, cursor);
+        else this.finish(result, lent.noreplyTaken ? undefined : own, cursor, handler);
+        return n;
+      }
+      this.state = own.state;
+    } while (n < max && !this.tracing && (this.control === undefined || this.control.length === 0) && user.takeSame());
+    this.handled += n;
+    return n;
   }
 
   /**
