@@ -56,27 +56,14 @@ type Metadata = Record<PropertyKey, unknown>;
 const AsyncFunction = (async () => undefined).constructor;
 
 /**
- * A function that calls the handler `fn` (the class's method `method`) on a server. The dispatcher
- * calls every handler from one place, and `fn.call(server, ...)` there goes through V8's generic
- * call builtin and never inlines the handler. A function written for this one method reads it off
- * the server by its name, so the call inlines (about a tenth of a cast); it calls the method so read
- * only while it is `fn` itself, and `fn` otherwise, so it behaves exactly as `fn.call` would. The
- * name is quoted with JSON.stringify, so no method name can change the code. Where code cannot be
- * compiled from strings (node --disallow-code-generation-from-strings), and for symbol-named
- * methods, it is a plain `fn.call`.
+ * A function that calls the handler `fn` (the class's method `method`) on a server, one per handler:
+ * the dispatcher calls every handler from one place, where `fn.call(server, ...)` would go through
+ * V8's generic call builtin and never inline the handler; inside a function of its own `fn` is a
+ * constant, so where that function is inlined the handler is too. It reads nothing off the server,
+ * so the code it is inlined into does not depend on the server class's hidden class either (which
+ * V8 drops, deoptimizing that code, when the last server of the class has exited).
  */
-function invoker(method: string | symbol, fn: Handler['fn']): Handler['invoke'] {
-  if (typeof method === 'string' && typeof fn === 'function') {
-    const key = JSON.stringify(method);
-    try {
-      return new Function(
-        'fn',
-        `'use strict'; return function invoke(s, p, st, m) { return s[${key}] === fn ? s[${key}](p, st, m) : fn.call(s, p, st, m); };`,
-      )(fn) as Handler['invoke'];
-    } catch {
-      // Code generation from strings is disallowed here: the plain call below.
-    }
-  }
+function invoker(fn: Handler['fn']): Handler['invoke'] {
   return (server, payload, state, msg) => fn.call(server, payload, state, msg);
 }
 
@@ -177,7 +164,7 @@ export function routerFor(cls: Function, root: Function): Router {
         name: `${cls.name}.${String(entry.method)}`,
         fn: fn as Handler['fn'],
         async: typeof fn === 'function' && fn.constructor === AsyncFunction,
-        invoke: invoker(entry.method, fn as Handler['fn']),
+        invoke: invoker(fn as Handler['fn']),
       };
       if (entry.kind === 'init') init = handler;
       else if (entry.kind === 'terminate') terminate = handler;

@@ -1,6 +1,6 @@
 import { BadReturnError, UnknownMessageError } from '../errors';
 import { logger } from '../logger';
-import { route, type Handler, type Router } from '../metadata';
+import { route, routerFor, type Handler, type Router } from '../metadata';
 import { Return, WithValue, lent, type ReturnOptions } from '../returns';
 import { context, runTracked, tracksAwait, type Invocation } from './context';
 import type { MonitorRef } from './links';
@@ -42,7 +42,7 @@ function isReturn(x: unknown): x is Return {
  */
 export class Process implements Runnable {
   private static lastId = 0;
-  readonly id = ++Process.lastId;
+  readonly id: number;
   readonly ref: ServerRef;
   state: unknown = undefined;
   status = STARTING;
@@ -95,7 +95,9 @@ export class Process implements Runnable {
   constructor(
     readonly server: object,
     readonly router: Router,
+    id = ++Process.lastId,
   ) {
+    this.id = id;
     this.ref = new ServerRef(this);
   }
 
@@ -757,3 +759,12 @@ export class Process implements Runnable {
     if (i >= 0) this.exitWaiters!.splice(i, 1);
   }
 }
+
+/**
+ * A process that never runs, kept for the module's life: like `keptLane` (mailbox.ts) it keeps the
+ * hidden classes (maps) of Process and ServerRef alive, which V8 holds only weakly. When the last
+ * server has exited (a program that runs one at a time), a full collection would drop them, and
+ * every function optimized for servers (sending, draining) would be deoptimized and optimized
+ * again for the next server's new maps, during its first milliseconds. Id 0: servers count from 1.
+ */
+export const keptProcess = new Process({}, routerFor(class Kept {}, Object), 0);
