@@ -50,7 +50,7 @@ class Chunk {
  * array (kind, tag, payload, target) rather than an object, so a long mailbox of casts is a few
  * arrays for the garbage collector to walk instead of a million objects to mark and copy. Calls, and
  * anything else that must stay an object (its promise, its deadline), are kept as their Message in
- * the first slot.
+ * two slots (the second unused).
  *
  * `shift` does not allocate either: a compact entry comes out as the lane's `cursor`, one Message
  * written over for each entry (so it is valid until the next shift). When the lane empties it keeps
