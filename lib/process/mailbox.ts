@@ -9,9 +9,9 @@ const SHORT = 2;
 /** Full entries in a new mailbox's first chunk; each further chunk doubles, up to MAX_CHUNK. */
 const INITIAL = 8;
 /**
- * Full entries per chunk at most (twice as many repeats). A plain array stays in V8's fast elements only while it is small (a
- * `new Array(n)` of some 100 000 slots or more is a dictionary, slow to fill and to read), so a long
- * mailbox is a list of chunks of this size, never one huge array.
+ * Full entries per chunk at most (twice as many repeats). A plain array stays in V8's fast elements
+ * only while it is small (a `new Array(n)` of some 100 000 slots or more is a dictionary, slow to
+ * fill and to read), so a long mailbox is a list of chunks of this size, never one huge array.
  */
 const MAX_CHUNK = 1024;
 /** The lane's kept chunk is replaced by a fresh one after this many emptyings (a 32-slot array per 64 calls in a row). */
