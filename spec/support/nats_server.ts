@@ -49,16 +49,36 @@ interface ClusterPlacement {
   readonly routePorts: readonly number[];
 }
 
-/** A free TCP port on loopback (the OS picks one; closed again at once). */
+/** Ports this process has handed out: never handed out twice. */
+const handedOut = new Set<number>();
+/** Below Linux's range for the local ports of outgoing connections (32768–60999). */
+const LOW = 20_000;
+const HIGH = 32_768;
+
+/**
+ * A free TCP port on loopback, outside the range the OS takes outgoing connections' local ports
+ * from. A port the OS picks from inside it (listen on 0) can be taken between this probe and the
+ * server's own bind, or while a server restarts on its port, by a client's connection: even by a
+ * client reconnecting to that very port, which then connects to itself. Both were seen (a route
+ * port "already in use", a restarted server that never came back). Tried at random until one binds.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (;;) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = createServer();
     probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
 }
 
