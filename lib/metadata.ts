@@ -56,7 +56,7 @@ type Metadata = Record<PropertyKey, unknown>;
 const AsyncFunction = (async () => undefined).constructor;
 
 /**
- * A function that calls the handler `fn` (the class's method `method`) on a server, one per handler:
+ * A function that calls the handler `fn` (the class's method) on a server, one per handler:
  * the dispatcher calls every handler from one place, where `fn.call(server, ...)` would go through
  * V8's generic call builtin and never inline the handler; inside a function of its own `fn` is a
  * constant, so where that function is inlined the handler is too. It reads nothing off the server,

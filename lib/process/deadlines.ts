@@ -10,9 +10,9 @@ import { STALE_MS, latestReading, pruneStale, setOldestPending } from './stale';
  * node out: it only unmarks it (`list` undefined, and one count less), and the FIFO (small arrays
  * in a chain, see CHUNK) drops unmarked nodes from its front as it goes (calls are mostly answered
  * in order, so nearly always at once), or all together when it would otherwise grow, so that it
- * never holds more than about twice as many nodes as are pending. A call costs one slot written and no links to mend. A list that stays
- * empty for a turn is dropped with its timer, so neither a finished program nor a stream of
- * distinct timeouts keeps anything.
+ * never holds more than about twice as many nodes as are pending. A call costs one slot written and
+ * no links to mend. A list that stays empty for a turn is dropped with its timer, so neither a
+ * finished program nor a stream of distinct timeouts keeps anything.
  *
  * While time is real, stamps come from the coarse clock, which may be stale after a long synchronous
  * stretch; a head that looks expired is checked against the stretches the clock recorded (stale.ts),

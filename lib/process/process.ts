@@ -307,13 +307,16 @@ export class Process implements Runnable {
     let n = 0;
     do {
       const msg = user.shift()!;
-      // A compact entry (a cast or send) is handled here while its handler is synchronous and
-      // returns this server's own noreply(state); anything else goes on as `handle` would.
-      const handler = msg === cursor ? this.prime(msg, own, outer) : undefined;
-      if (handler === undefined) {
-        if (msg !== cursor) this.handle(msg, outer);
+      if (msg !== cursor) {
+        this.handle(msg, outer);
         n++;
-      } else n += this.runOf(user, handler, own, outer, left - n);
+      } else {
+        // A compact entry (a cast or send) and the repeats after it are handled by `runOf` while
+        // the handler is synchronous and returns this server's own noreply(state); anything else
+        // goes on as `handle` would (in `prime`).
+        const handler = this.prime(msg, own, outer);
+        n += handler === undefined ? 1 : this.runOf(user, handler, own, outer, left - n);
+      }
       if (n >= left) {
         if (tickMany(n) || (budget -= n) <= 0) {
           this.reschedule();
